@@ -1,0 +1,301 @@
+#!/usr/bin/env node
+/**
+ * The `sequel` command. Every command uses the same store settings as `serve` (SEQUEL_DATA_DIR,
+ * SEQUEL_DATABASE_URL, SEQUEL_SECRET_KEY), prints data as text or, with --json, as JSON on stdout, and
+ * exits 1 with one plain sentence on stderr when something is wrong (2 for usage errors).
+ */
+import fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createApiKey, keyLabel, parseExpiry } from './auth/apiKeys.js';
+import { assertPasswordStrength, hashPassword } from './auth/passwords.js';
+import { loadConfig, type Config } from './config.js';
+import type { TlsMode } from './connectors/types.js';
+import { AppError, ValidationError, errorMessage } from './errors.js';
+import { createLogger } from './log.js';
+import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
+import { startServer } from './server.js';
+import { addSource, sourceView } from './sources.js';
+import { assertRole } from './store/users.js';
+
+class UsageError extends Error {}
+
+const USAGE = `Usage: sequel <command> [options]
+
+  serve [--port 7070] [--host 127.0.0.1]      run the server (the default command)
+  migrate                                     bring the store's schema up to date
+  orgs create <slug> [--name "…"]             create an organization
+  orgs list [--json]
+  users create <email> --org <slug> --role owner|admin|member [--name "…"]
+                                              password read from stdin
+  users list --org <slug> [--json]
+  users remove <email> --org <slug>           removes the member; their keys stop working
+  sources add --org <slug> --name <slug> --engine postgres|mysql|sqlite|duckdb --url <dsn-or-path>
+              [--description "…"] [--password-stdin] [--tls disable|require|verify-full] [--tls-ca <file>]
+              [--max-rows N] [--timeout-ms N] [--skip-test] [--json]
+  sources list --org <slug> [--json]
+  sources test --org <slug> [--name <slug>] [--json]
+  sources remove --org <slug> --name <slug>
+  keys create --org <slug> --name <name> [--sources a,b] [--expires 30d] [--json]
+  keys list --org <slug> [--json]
+  keys revoke --org <slug> <id-or-prefix>
+
+Environment: SEQUEL_DATA_DIR (./.sequel), SEQUEL_DATABASE_URL, SEQUEL_SECRET_KEY, SEQUEL_PUBLIC_URL,
+SEQUEL_HOST, SEQUEL_PORT, SEQUEL_LOG_LEVEL.`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  org: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  engine: { type: 'string' },
+  url: { type: 'string' },
+  description: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  tls: { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'max-rows': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'skip-test': { type: 'boolean' },
+  sources: { type: 'string' },
+  expires: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+function required(values: Values, name: keyof Values): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function intOption(values: Values, name: keyof Values): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer`);
+  return n;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('pipe the password on stdin, e.g. `printf %s "$PASSWORD" | sequel users create …`');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // One trailing newline is the shell's, not the password's.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+function print(values: Values, data: unknown, text: string): void {
+  process.stdout.write(values.json ? JSON.stringify(data, null, 2) + '\n' : text + '\n');
+}
+
+function table(rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function serve(config: Config): Promise<void> {
+  const rt = await openRuntime(config);
+  const defaults = await ensureDefaults(rt);
+  const server = await startServer(rt);
+  const setupToken = await issueSetupToken(rt);
+  const base = rt.config.publicUrl;
+  const lines = [
+    '',
+    `  Sequel is running on ${server.url} (store: ${rt.store.dialect === 'sqlite' ? rt.store.location : 'PostgreSQL'})`,
+    '',
+    `  MCP endpoint:   ${base}/mcp`,
+    `  Get an API key: npx sequel keys create --org default --name my-laptop`,
+    `  Then send it as "Authorization: Bearer sql_…" (e.g. claude mcp add --transport http sequel ${base}/mcp --header "Authorization: Bearer sql_…")`,
+  ];
+  if (defaults.demoCreated) lines.push(`  A demo data source ("demo", an online shop in SQLite) was added to the default organization.`);
+  if (setupToken) lines.push('', `  One-time setup link (create the owner account): ${base}/setup?token=${setupToken}`);
+  lines.push('');
+  process.stdout.write(lines.join('\n') + '\n');
+
+  const stop = (signal: string) => {
+    rt.log.info('shutting down', { signal });
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        rt.log.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const v = values as Values;
+  if (v.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const [command = 'serve', sub, ...rest] = positionals;
+  const config = loadConfig(process.env, { port: intOption(v, 'port'), host: v.host });
+
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'migrate':
+      return withRuntime(config, async (rt) => {
+        process.stdout.write(`store at ${rt.store.location} is up to date\n`);
+      });
+    case 'orgs':
+      return withRuntime(config, async (rt) => {
+        if (sub === 'create') {
+          const slug = rest[0];
+          if (!slug) throw new UsageError('orgs create needs a slug');
+          const org = await rt.store.orgs.create(slug, v.name);
+          print(v, org, `created organization ${org.slug}`);
+        } else if (sub === 'list') {
+          const orgs = await rt.store.orgs.list();
+          print(v, orgs, table([['SLUG', 'NAME', 'CREATED'], ...orgs.map((o) => [o.slug, o.name, o.created_at])]));
+        } else throw new UsageError(`unknown command: orgs ${sub ?? ''}`);
+      });
+    case 'users':
+      return withRuntime(config, async (rt) => {
+        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        if (sub === 'create') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users create needs an email');
+          const role = required(v, 'role');
+          assertRole(role);
+          const password = await readStdin();
+          assertPasswordStrength(password);
+          const user = await rt.store.users.create({ email, name: v.name, passwordHash: await hashPassword(password) });
+          await rt.store.users.addMembership(org.id, user.id, role);
+          print(v, { ...user, role, org: org.slug }, `created ${user.email} (${role} of ${org.slug})`);
+        } else if (sub === 'list') {
+          const members = await rt.store.users.members(org.id);
+          print(v, members, table([['EMAIL', 'ROLE', 'NAME', 'JOINED'], ...members.map((m) => [m.email, m.role, m.name ?? '', m.joined_at])]));
+        } else if (sub === 'remove') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users remove needs an email');
+          const user = await rt.store.users.byEmail(email);
+          if (!user) throw new ValidationError(`no user ${email}`);
+          await rt.store.users.removeMembership(org.id, user.id);
+          print(v, { removed: user.email, org: org.slug }, `removed ${user.email} from ${org.slug}; their keys are revoked`);
+        } else throw new UsageError(`unknown command: users ${sub ?? ''}`);
+      });
+    case 'sources':
+      return withRuntime(config, async (rt) => {
+        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        if (sub === 'add') {
+          const tlsMode = v.tls as TlsMode | undefined;
+          const source = await addSource(rt.store, rt.keys, org.id, {
+            name: required(v, 'name'),
+            engine: required(v, 'engine'),
+            url: required(v, 'url'),
+            password: v['password-stdin'] ? await readStdin() : undefined,
+            description: v.description,
+            tls: tlsMode ? { mode: tlsMode, ca: v['tls-ca'] ? fs.readFileSync(v['tls-ca'], 'utf8') : undefined } : undefined,
+            policy: {
+              ...(intOption(v, 'max-rows') ? { maxRows: intOption(v, 'max-rows') } : {}),
+              ...(intOption(v, 'timeout-ms') ? { statementTimeoutMs: intOption(v, 'timeout-ms') } : {}),
+            },
+          });
+          // "Test connection" before saving: a source that does not answer is removed again.
+          if (!v['skip-test']) {
+            try {
+              const { version } = await rt.manager.use(source, (c) => c.ping());
+              print(v, { ...sourceView(source), version }, `added ${source.name} (${source.engine}, ${version})`);
+            } catch (err) {
+              await rt.store.sources.delete(org.id, source.id);
+              throw new ValidationError(`could not connect, so the source was not saved: ${errorMessage(err)} (use --skip-test to save it anyway)`);
+            }
+          } else print(v, sourceView(source), `added ${source.name} (${source.engine}; not tested)`);
+        } else if (sub === 'list') {
+          const sources = (await rt.store.sources.list(org.id)).map(sourceView);
+          print(v, sources, table([['NAME', 'ENGINE', 'URL', 'DESCRIPTION'], ...sources.map((s) => [s.name, s.engine, s.url, s.description])]));
+        } else if (sub === 'test') {
+          const all = await rt.store.sources.list(org.id);
+          const chosen = v.name ? all.filter((s) => s.name === v.name) : all;
+          if (v.name && chosen.length === 0) throw new ValidationError(`no source "${v.name}" in ${org.slug}`);
+          const results = [];
+          for (const s of chosen) {
+            const started = performance.now();
+            try {
+              const { version } = await rt.manager.use(s, (c) => c.ping());
+              results.push({ name: s.name, ok: true, version, ms: Math.round(performance.now() - started) });
+            } catch (err) {
+              results.push({ name: s.name, ok: false, error: errorMessage(err), ms: Math.round(performance.now() - started) });
+            }
+          }
+          print(v, results, results.map((r) => `${r.name}: ${r.ok ? `ok (${r.version}, ${r.ms} ms)` : `FAILED: ${r.error}`}`).join('\n'));
+          if (results.some((r) => !r.ok)) process.exitCode = 1;
+        } else if (sub === 'remove') {
+          const s = await rt.store.sources.byName(org.id, required(v, 'name'));
+          if (!s) throw new ValidationError(`no source "${v.name}" in ${org.slug}`);
+          await rt.store.sources.delete(org.id, s.id);
+          print(v, { removed: s.name }, `removed ${s.name}`);
+        } else throw new UsageError(`unknown command: sources ${sub ?? ''}`);
+      });
+    case 'keys':
+      return withRuntime(config, async (rt) => {
+        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        if (sub === 'create') {
+          const created = await createApiKey(rt.store, rt.keys, {
+            orgId: org.id,
+            name: required(v, 'name'),
+            createdByUserId: null,
+            createdBy: 'cli',
+            expiresAt: v.expires ? parseExpiry(v.expires) : null,
+            sourceNames: v.sources ? v.sources.split(',').map((s) => s.trim()).filter(Boolean) : null,
+          });
+          print(
+            v,
+            { key: created.key, ...created.info },
+            `${created.key}\n\nThis is the only time the key is shown. It identifies as ${keyLabel(created.info)}.\nSend it as: Authorization: Bearer ${created.info.prefix}…`,
+          );
+        } else if (sub === 'list') {
+          const keys = await rt.store.apiKeys.list(org.id);
+          const names = new Map((await rt.store.sources.list(org.id)).map((s) => [s.id, s.name]));
+          const view = keys.map((k) => ({ ...k, sources: k.source_ids ? k.source_ids.map((id) => names.get(id) ?? id) : null }));
+          print(
+            v,
+            view,
+            table([
+              ['ID', 'NAME', 'PREFIX', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES', 'SOURCES'],
+              ...view.map((k) => [k.id, k.name, `${k.prefix}…`, k.created_by, k.created_at, k.last_used_at ?? 'never', k.expires_at ?? 'never', k.sources?.join(',') ?? 'all']),
+            ]),
+          );
+        } else if (sub === 'revoke') {
+          const needle = rest[0];
+          if (!needle) throw new UsageError('keys revoke needs a key id or prefix');
+          const k = await rt.store.apiKeys.revoke(org.id, needle);
+          print(v, k, `revoked ${keyLabel(k)}`);
+        } else throw new UsageError(`unknown command: keys ${sub ?? ''}`);
+      });
+    default:
+      throw new UsageError(`unknown command: ${command}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`sequel: ${errorMessage(err)}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (err instanceof AppError) {
+    process.stderr.write(`sequel: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`sequel: unexpected error: ${errorMessage(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+/**
+ * Configuration from the environment (and CLI flags, which override it). Everything has a default that
+ * works on a laptop: `npm start` needs no configuration at all.
+ */
+import path from 'node:path';
+import { ValidationError } from './errors.js';
+
+export interface Config {
+  /** Where the embedded store, the server key and the demo database live. */
+  dataDir: string;
+  /** A PostgreSQL URL for the store (production, replicas); the embedded SQLite store when absent. */
+  databaseUrl: string | undefined;
+  /** The server key (base64 or hex of 32 bytes) from the environment; generated into dataDir when absent. */
+  secretKey: string | undefined;
+  host: string;
+  port: number;
+  /**
+   * The URL clients reach this server at. It fixes the OAuth issuer and the protected resource
+   * (`<publicUrl>/mcp`, RFC 9728 §3). Defaults to http://<host>:<port>.
+   */
+  publicUrl: string;
+  /** Extra origins allowed to call /mcp from a browser (besides the public URL's own origin). */
+  allowedOrigins: string[];
+  /** Host header values accepted (DNS-rebinding protection); derived from publicUrl and host when absent. */
+  allowedHosts: string[];
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Whether to create the bundled demo data source on first start. */
+  demo: boolean;
+  /** Largest request body accepted on /mcp, in bytes. */
+  maxBodyBytes: number;
+  /** Tool calls per minute per credential (0 = unlimited). */
+  rateLimitPerMinute: number;
+  /** Seconds to wait for in-flight calls on shutdown. */
+  shutdownGraceSeconds: number;
+}
+
+export interface ConfigOverrides {
+  host?: string | undefined;
+  port?: number | undefined;
+  dataDir?: string | undefined;
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ValidationError(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function listEnv(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const host = overrides.host ?? env.SEQUEL_HOST ?? '127.0.0.1';
+  const port = overrides.port ?? intEnv(env, 'SEQUEL_PORT', intEnv(env, 'PORT', 7070));
+  if (port > 65535) throw new ValidationError(`port must be at most 65535, got ${port}`);
+  const dataDir = path.resolve(overrides.dataDir ?? env.SEQUEL_DATA_DIR ?? '.sequel');
+
+  const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const rawPublic = env.SEQUEL_PUBLIC_URL?.trim() || `http://${displayHost}:${port}`;
+  let publicUrl: URL;
+  try {
+    publicUrl = new URL(rawPublic);
+  } catch {
+    throw new ValidationError(`SEQUEL_PUBLIC_URL is not a URL: "${rawPublic}"`);
+  }
+  if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') {
+    throw new ValidationError('SEQUEL_PUBLIC_URL must be an http(s) URL');
+  }
+  const publicBase = publicUrl.toString().replace(/\/+$/, '');
+
+  const allowedHosts = listEnv(env, 'SEQUEL_ALLOWED_HOSTS');
+  if (allowedHosts.length === 0) {
+    allowedHosts.push(publicUrl.host);
+    // A server bound to loopback is reached by either spelling of localhost.
+    for (const h of ['localhost', '127.0.0.1', '[::1]']) allowedHosts.push(`${h}:${port}`);
+  }
+
+  const level = (env.SEQUEL_LOG_LEVEL ?? 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
+    throw new ValidationError(`SEQUEL_LOG_LEVEL must be one of debug, info, warn, error, silent`);
+  }
+
+  return {
+    dataDir,
+    databaseUrl: env.SEQUEL_DATABASE_URL?.trim() || undefined,
+    secretKey: env.SEQUEL_SECRET_KEY?.trim() || undefined,
+    host,
+    port,
+    publicUrl: publicBase,
+    allowedOrigins: listEnv(env, 'SEQUEL_ALLOWED_ORIGINS'),
+    allowedHosts: [...new Set(allowedHosts.map((h) => h.toLowerCase()))],
+    logLevel: level,
+    demo: env.SEQUEL_DEMO !== '0' && env.SEQUEL_DEMO !== 'false',
+    maxBodyBytes: intEnv(env, 'SEQUEL_MAX_BODY_BYTES', 1024 * 1024),
+    rateLimitPerMinute: intEnv(env, 'SEQUEL_RATE_LIMIT_PER_MINUTE', 600),
+    shutdownGraceSeconds: intEnv(env, 'SEQUEL_SHUTDOWN_GRACE_SECONDS', 20),
+  };
+}

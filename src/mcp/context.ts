@@ -1,0 +1,177 @@
+/**
+ * What every tool call works with: the caller's principal, its organization's sources (only those the
+ * credential may reach), each source's catalog as the policy shows it (hidden tables and columns removed,
+ * org-written descriptions merged in), rate limiting, and the audit trail.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { AuditWriter } from '../audit.js';
+import type { Principal } from '../auth/principal.js';
+import type { ConnectorManager } from '../connectors/manager.js';
+import type { Catalog, CatalogColumn, CatalogTable } from '../connectors/types.js';
+import { ToolError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Store } from '../store/index.js';
+import type { SourceRecord } from '../store/sources.js';
+import { errorResult, toToolError } from './errors.js';
+import type { RateLimiter } from './rateLimit.js';
+
+export interface McpDeps {
+  store: Store;
+  manager: ConnectorManager;
+  audit: AuditWriter;
+  log: Logger;
+  rateLimiter: RateLimiter;
+  metrics: Metrics;
+}
+
+export interface DescribedColumn extends CatalogColumn {
+  /** The organization's own description, written in Sequel. */
+  description: string | null;
+}
+
+export interface DescribedTable extends Omit<CatalogTable, 'columns'> {
+  description: string | null;
+  columns: DescribedColumn[];
+}
+
+export interface DescribedCatalog {
+  source: SourceRecord;
+  defaultSchema: string;
+  tables: DescribedTable[];
+}
+
+/** What a tool reports back to the audit wrapper besides its result. */
+export interface AuditNote {
+  source?: SourceRecord | undefined;
+  sql?: string | undefined;
+  rowCount?: number | undefined;
+}
+
+function lower(s: string): string {
+  return s.toLowerCase();
+}
+
+export class ToolContext {
+  private sourcesCache: Promise<SourceRecord[]> | undefined;
+
+  constructor(
+    readonly deps: McpDeps,
+    readonly principal: Principal,
+  ) {}
+
+  /** The org's sources this credential may reach. */
+  visibleSources(): Promise<SourceRecord[]> {
+    this.sourcesCache ??= this.deps.store.sources.list(this.principal.orgId).then((all) => {
+      const allowed = this.principal.sourceIds;
+      return allowed === null ? all : all.filter((s) => allowed.includes(s.id));
+    });
+    return this.sourcesCache;
+  }
+
+  /**
+   * A source by name. A source of another organization, or one this key is not allowed to reach, is
+   * indistinguishable from one that does not exist.
+   */
+  async source(name: string): Promise<SourceRecord> {
+    const all = await this.visibleSources();
+    const found = all.find((s) => s.name === name) ?? all.find((s) => lower(s.name) === lower(name));
+    if (!found) {
+      const names = all.map((s) => s.name);
+      throw new ToolError(
+        'UNKNOWN_SOURCE',
+        names.length
+          ? `There is no source "${name}" available to you; available sources: ${names.join(', ')}.`
+          : `There is no source "${name}" available to you, and this credential can reach no sources; ask an admin to add one.`,
+      );
+    }
+    return found;
+  }
+
+  /** The catalog as this source's policy shows it, with the organization's descriptions. */
+  async catalog(source: SourceRecord, opts: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<DescribedCatalog> {
+    const [catalog, descriptions] = await Promise.all([
+      this.deps.manager.catalog(source, opts),
+      this.deps.store.descriptions.forSource(source.id),
+    ]);
+    return applyPolicy(source, catalog, descriptions);
+  }
+
+  /**
+   * Runs one tool call: rate limit, the work, the audit entry (always, whatever the outcome), and the
+   * error mapping. `work` returns the result and what the audit should record.
+   */
+  async run(tool: string, work: (note: AuditNote) => Promise<CallToolResult>): Promise<CallToolResult> {
+    const started = performance.now();
+    const note: AuditNote = {};
+    let outcome = 'ok';
+    let error: string | null = null;
+    let result: CallToolResult;
+    try {
+      this.deps.rateLimiter.take(this.principal.credential.id);
+      result = await work(note);
+    } catch (err) {
+      const te = toToolError(err, this.deps.log, { tool, orgId: this.principal.orgId, source: note.source?.name });
+      outcome = te.code;
+      error = te.message;
+      result = errorResult(te.code, te.message);
+    }
+    const duration = performance.now() - started;
+    this.deps.metrics.toolCalls.inc({ tool, outcome });
+    this.deps.metrics.toolSeconds.observe({ tool }, duration / 1000);
+    const p = this.principal;
+    this.deps.audit.write({
+      at: new Date().toISOString(),
+      org_id: p.orgId,
+      user_id: p.userId,
+      credential_kind: p.credential.kind,
+      credential_id: p.credential.id,
+      credential_label: p.credential.label,
+      source_id: note.source?.id ?? null,
+      source_name: note.source?.name ?? null,
+      tool,
+      sql: note.sql ?? null,
+      row_count: note.rowCount ?? null,
+      duration_ms: Math.round(duration),
+      outcome,
+      error,
+    });
+    return result;
+  }
+}
+
+function key(...parts: string[]): string {
+  return parts.join('\u0000');
+}
+
+export function applyPolicy(
+  source: SourceRecord,
+  catalog: Catalog,
+  descriptions: Array<{ schema: string; table: string; column: string | null; description: string }>,
+): DescribedCatalog {
+  const hiddenTables = new Set(source.policy.hiddenTables.map(lower));
+  const hiddenColumns = new Set(source.policy.hiddenColumns.map(lower));
+  const allowedSchemas = source.policy.allowedSchemas.length ? new Set(source.policy.allowedSchemas.map(lower)) : null;
+  const desc = new Map(descriptions.map((d) => [key(d.schema, d.table, d.column ?? ''), d.description]));
+  const tables: DescribedTable[] = [];
+  for (const t of catalog.tables) {
+    if (allowedSchemas && !allowedSchemas.has(lower(t.schema))) continue;
+    const qualified = lower(`${t.schema}.${t.name}`);
+    // An unqualified entry hides the table in the default schema.
+    if (hiddenTables.has(qualified) || (t.schema === catalog.defaultSchema && hiddenTables.has(lower(t.name)))) continue;
+    const columns: DescribedColumn[] = [];
+    for (const c of t.columns) {
+      const cq = `${qualified}.${lower(c.name)}`;
+      if (hiddenColumns.has(cq) || (t.schema === catalog.defaultSchema && hiddenColumns.has(lower(`${t.name}.${c.name}`)))) continue;
+      columns.push({ ...c, description: desc.get(key(t.schema, t.name, c.name)) ?? null });
+    }
+    const visible = new Set(columns.map((c) => c.name));
+    tables.push({
+      ...t,
+      description: desc.get(key(t.schema, t.name, '')) ?? null,
+      columns,
+      indexes: t.indexes.filter((i) => i.columns.every((c) => visible.has(c))),
+    });
+  }
+  return { source, defaultSchema: catalog.defaultSchema, tables };
+}

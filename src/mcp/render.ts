@@ -1,0 +1,65 @@
+/** Compact renderings of schema objects, shared by search_schema, describe_table and the schema resource. */
+import type { DescribedColumn, DescribedTable } from './context.js';
+
+/** `name type pk`, `customer_id integer → public.customers.id`, `email text null`. */
+export function columnSummary(c: DescribedColumn): string {
+  let s = `${c.name} ${c.type}`;
+  if (c.primaryKey) s += ' pk';
+  else if (c.nullable) s += ' null';
+  if (c.references) s += ` → ${c.references.table}.${c.references.column}`;
+  return s;
+}
+
+export function tableDetail(t: DescribedTable): Record<string, unknown> {
+  return {
+    schema: t.schema,
+    name: t.name,
+    kind: t.kind,
+    description: t.description,
+    comment: t.comment,
+    row_estimate: t.rowEstimate,
+    columns: t.columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      nullable: c.nullable,
+      default: c.default,
+      primary_key: c.primaryKey,
+      references: c.references ? `${c.references.schema}.${c.references.table}.${c.references.column}` : null,
+      comment: c.comment,
+      description: c.description,
+    })),
+    indexes: t.indexes.map((i) => ({ name: i.name, columns: i.columns, unique: i.unique, primary: i.primary })),
+  };
+}
+
+/** Several lines a model reads at a glance. */
+export function tableText(source: string, t: DescribedTable): string {
+  const lines: string[] = [];
+  const rows = t.rowEstimate !== null ? `, ~${t.rowEstimate} rows` : '';
+  lines.push(`${source}:${t.schema}.${t.name} (${t.kind}${rows})`);
+  if (t.description) lines.push(`Description: ${t.description}`);
+  if (t.comment && t.comment !== t.description) lines.push(`Comment: ${t.comment}`);
+  for (const c of t.columns) {
+    let line = `  ${columnSummary(c)}`;
+    if (c.default !== null) line += ` default ${c.default}`;
+    const d = [c.description, c.comment && c.comment !== c.description ? c.comment : null].filter(Boolean).join(' / ');
+    if (d) line += ` — ${d}`;
+    lines.push(line);
+  }
+  if (t.indexes.length) {
+    lines.push('Indexes: ' + t.indexes.map((i) => `${i.name}(${i.columns.join(', ')})${i.primary ? ' primary' : i.unique ? ' unique' : ''}`).join('; '));
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Rows as a model reads them cheaply: a header of `name:type`, then one JSON array per row, then the
+ * count. (The same rows are in structuredContent for programs.)
+ */
+export function renderRows(columns: Array<{ name: string; type: string }>, rows: unknown[][], truncated: boolean, hint: string | undefined): string {
+  const out: string[] = [columns.map((c) => `${c.name}:${c.type}`).join(' | ')];
+  for (const r of rows) out.push(JSON.stringify(r));
+  out.push(`(${rows.length} row${rows.length === 1 ? '' : 's'}${truncated ? ', truncated' : ''})`);
+  if (hint) out.push(hint);
+  return out.join('\n');
+}

@@ -1,0 +1,34 @@
+import * as z from 'zod';
+import type { ToolContext } from '../context.js';
+import { defineTool } from './define.js';
+
+const output = z.object({
+  sources: z.array(
+    z.object({
+      name: z.string(),
+      engine: z.string(),
+      description: z.string(),
+      status: z.enum(['ok', 'unavailable', 'unknown']),
+    }),
+  ),
+});
+
+export const listSources = defineTool({
+  name: 'list_sources',
+  description: 'List the databases you can query. Start here, then search_schema → describe_table → run_query.',
+  input: z.object({}),
+  output,
+  async run(ctx: ToolContext) {
+    const sources = await ctx.visibleSources();
+    const list = sources.map((s) => ({
+      name: s.name,
+      engine: s.engine,
+      description: s.description,
+      status: ctx.deps.manager.statusOf(s.id).health,
+    }));
+    const text = list.length
+      ? list.map((s) => `${s.name} (${s.engine}${s.status === 'unavailable' ? ', unavailable' : ''})${s.description ? ': ' + s.description : ''}`).join('\n')
+      : 'No sources are available to this credential.';
+    return { structured: { sources: list }, text };
+  },
+});

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { ToolError, isToolError } from '../../errors.js';
+import type { DescribedCatalog, DescribedColumn, DescribedTable, ToolContext } from '../context.js';
+import { columnSummary, tableDetail } from '../render.js';
+import { defineTool } from './define.js';
+
+const input = z.object({
+  source: z.string().max(63).optional().describe('Source name; all sources when omitted'),
+  pattern: z.string().max(200).optional().describe('Name fragment, or LIKE pattern with % _'),
+  object_type: z.enum(['table', 'view', 'column', 'all']).optional(),
+  detail: z.enum(['names', 'summary', 'full']).optional(),
+  limit: z.number().int().min(1).max(500).optional(),
+  cursor: z.string().max(500).optional(),
+});
+
+const output = z.object({
+  objects: z.array(z.record(z.string(), z.unknown())),
+  total: z.number().int(),
+  next_cursor: z.string().nullable(),
+});
+
+type Kind = z.output<typeof input>['object_type'];
+
+/** A case-insensitive matcher: LIKE semantics when the pattern has % or *, else a substring search. */
+function matcher(pattern: string | undefined): (...candidates: Array<string | null | undefined>) => boolean {
+  const p = pattern?.trim();
+  if (!p) return () => true;
+  if (/[%*]/.test(p)) {
+    const re = new RegExp(
+      '^' +
+        p
+          .split('')
+          .map((ch) => (ch === '%' || ch === '*' ? '.*' : ch === '_' ? '.' : ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+          .join('') +
+        '$',
+      'is',
+    );
+    return (...c) => c.some((s) => s != null && re.test(s));
+  }
+  const needle = p.toLowerCase();
+  return (...c) => c.some((s) => s != null && s.toLowerCase().includes(needle));
+}
+
+function isView(t: DescribedTable): boolean {
+  return t.kind === 'view' || t.kind === 'materialized_view';
+}
+
+interface Hit {
+  catalog: DescribedCatalog;
+  table: DescribedTable;
+  column?: DescribedColumn;
+}
+
+function encodeCursor(offset: number, fingerprint: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, fingerprint: string): number {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; f?: unknown };
+    if (typeof v.o === 'number' && Number.isInteger(v.o) && v.o >= 0 && v.f === fingerprint) return v.o;
+  } catch {
+    // fall through
+  }
+  throw new ToolError('INVALID_ARGUMENT', 'That cursor does not belong to this search; repeat the same arguments with the cursor you were given, or drop it to start over.');
+}
+
+export const searchSchema = defineTool({
+  name: 'search_schema',
+  description:
+    'Find tables, views and columns by name or description. detail: names (default), summary (columns, rows, descriptions), full. Page with next_cursor.',
+  input,
+  output,
+  async run(ctx: ToolContext, args, note, signal) {
+    const kind: NonNullable<Kind> = args.object_type ?? 'all';
+    const detail = args.detail ?? 'names';
+    const limit = args.limit ?? 50;
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([args.source ?? '', args.pattern ?? '', kind, detail]))
+      .digest('base64url')
+      .slice(0, 12);
+    const offset = args.cursor ? decodeCursor(args.cursor, fingerprint) : 0;
+
+    const sources = args.source ? [await ctx.source(args.source)] : await ctx.visibleSources();
+    if (args.source) note.source = sources[0];
+    const skipped: string[] = [];
+    const catalogs: DescribedCatalog[] = [];
+    for (const s of sources) {
+      try {
+        catalogs.push(await ctx.catalog(s, { signal }));
+      } catch (err) {
+        // One source being down must not hide the others when searching everywhere.
+        if (args.source || !isToolError(err)) throw err;
+        skipped.push(`${s.name} (${err.code})`);
+      }
+    }
+
+    const match = matcher(args.pattern);
+    const hits: Hit[] = [];
+    for (const catalog of catalogs) {
+      for (const table of catalog.tables) {
+        const qualified = `${table.schema}.${table.name}`;
+        const tableKindOk = kind === 'all' || (kind === 'view' ? isView(table) : kind === 'table' ? !isView(table) : false);
+        if (tableKindOk && match(table.name, qualified, table.description, table.comment)) hits.push({ catalog, table });
+        if (kind === 'column' || kind === 'all') {
+          for (const column of table.columns) {
+            if (match(column.name, `${table.name}.${column.name}`, `${qualified}.${column.name}`, column.description, column.comment)) {
+              hits.push({ catalog, table, column });
+            }
+          }
+        }
+      }
+    }
+
+    const page = hits.slice(offset, offset + limit);
+    const objects = page.map((h) => render(h, detail));
+    const next = offset + limit < hits.length ? encodeCursor(offset + limit, fingerprint) : null;
+    const lines = page.map((h) => renderLine(h, detail));
+    let text = lines.length ? lines.join('\n') : 'No matching objects.';
+    text += `\n(${offset + page.length} of ${hits.length}${next ? `; more with cursor ${next}` : ''})`;
+    if (skipped.length) text += `\nSkipped unavailable sources: ${skipped.join(', ')}`;
+    return { structured: { objects, total: hits.length, next_cursor: next }, text };
+  },
+});
+
+function render(h: Hit, detail: 'names' | 'summary' | 'full'): Record<string, unknown> {
+  const { table, column, catalog } = h;
+  const base = { source: catalog.source.name, schema: table.schema };
+  if (column) {
+    const out: Record<string, unknown> = { ...base, table: table.name, name: column.name, kind: 'column', type: column.type };
+    if (detail === 'names') return out;
+    Object.assign(out, { nullable: column.nullable, primary_key: column.primaryKey });
+    if (column.references) out.references = `${column.references.schema}.${column.references.table}.${column.references.column}`;
+    const d = column.description ?? column.comment;
+    if (d) out.description = d;
+    if (detail === 'full') Object.assign(out, { default: column.default, comment: column.comment, description: column.description });
+    return out;
+  }
+  if (detail === 'names') return { ...base, name: table.name, kind: table.kind };
+  if (detail === 'summary') {
+    const out: Record<string, unknown> = { ...base, name: table.name, kind: table.kind, rows: table.rowEstimate };
+    const d = table.description ?? table.comment;
+    if (d) out.description = d;
+    out.columns = table.columns.map(columnSummary).join(', ');
+    return out;
+  }
+  return { source: catalog.source.name, ...tableDetail(table) };
+}
+
+function renderLine(h: Hit, detail: 'names' | 'summary' | 'full'): string {
+  const { table, column, catalog } = h;
+  const q = `${catalog.source.name}:${table.schema}.${table.name}`;
+  if (column) {
+    const d = detail !== 'names' ? (column.description ?? column.comment) : null;
+    return `${q}.${column.name} ${column.type}${d ? ` — ${d}` : ''}`;
+  }
+  if (detail === 'names') return `${q} (${table.kind})`;
+  const d = table.description ?? table.comment;
+  const rows = table.rowEstimate !== null ? `, ~${table.rowEstimate} rows` : '';
+  return `${q} (${table.kind}${rows})${d ? ` — ${d}` : ''}\n  ${table.columns.map(columnSummary).join(', ')}`;
+}

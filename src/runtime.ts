@@ -1,0 +1,149 @@
+/**
+ * Wiring: everything a running Sequel needs, built once from the config and shared by the server and
+ * the CLI — the store (migrated), the server keys (checked against the store), the connector manager,
+ * the audit writer, metrics. Also the first-run defaults: a default organization, the bundled demo
+ * source, and the one-time setup link.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { AuditWriter } from './audit.js';
+import { BearerAuthenticator, type AccessTokenVerifier } from './auth/bearer.js';
+import type { Config } from './config.js';
+import { createConnector } from './connectors/index.js';
+import { ConnectorManager } from './connectors/manager.js';
+import { AppError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { RateLimiter } from './mcp/rateLimit.js';
+import { Metrics } from './metrics.js';
+import { loadServerKeys, type ServerKeys } from './secrets.js';
+import { addSource, connectionConfig } from './sources.js';
+import { openStore, type Store } from './store/index.js';
+
+export interface Runtime {
+  config: Config;
+  store: Store;
+  keys: ServerKeys;
+  log: Logger;
+  manager: ConnectorManager;
+  audit: AuditWriter;
+  metrics: Metrics;
+  rateLimiter: RateLimiter;
+  auth: BearerAuthenticator;
+  /** Set by the OAuth provider when it is mounted. */
+  oauth?: AccessTokenVerifier;
+  close(graceMs?: number): Promise<void>;
+}
+
+const FINGERPRINT_KEY = 'server_key_fingerprint';
+
+export interface OpenOptions {
+  logger?: Logger;
+}
+
+export async function openRuntime(config: Config, opts: OpenOptions = {}): Promise<Runtime> {
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const { keys, generated, file } = loadServerKeys(config.dataDir, config.secretKey);
+  if (generated) log.info('generated a new server key', { file });
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const applied = await store.migrate();
+    if (applied.length) log.info('store migrated', { store: store.location, applied });
+    // The first process to start records the key's fingerprint; any later one must hold the same key,
+    // or every encrypted credential and key hash would silently stop matching.
+    const fingerprint = await store.settings.setIfAbsent(FINGERPRINT_KEY, keys.fingerprint());
+    if (fingerprint !== keys.fingerprint()) {
+      throw new AppError(
+        'SERVER_KEY_MISMATCH',
+        `this server key does not match the one the store at ${store.location} was set up with; start every replica with the same SEQUEL_SECRET_KEY (or the original ${path.join(config.dataDir, 'server.key')})`,
+      );
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const metrics = new Metrics();
+  const manager = new ConnectorManager({
+    create: createConnector,
+    config: (source) => connectionConfig(keys, source),
+    logger: log,
+  });
+  const audit = new AuditWriter(store, log);
+  const runtime: Runtime = {
+    config,
+    store,
+    keys,
+    log,
+    manager,
+    audit,
+    metrics,
+    rateLimiter: new RateLimiter(config.rateLimitPerMinute),
+    auth: new BearerAuthenticator(store, keys),
+    async close(graceMs = 0) {
+      await manager.close(graceMs);
+      await audit.flush();
+      await store.close();
+    },
+  };
+  return runtime;
+}
+
+export const DEFAULT_ORG = 'default';
+const DEMO_DONE_KEY = 'demo_provisioned';
+const SETUP_TOKEN_KEY = 'setup_token_hash';
+
+/**
+ * First run: a `default` organization when there is none, and the bundled demo source in it (once — an
+ * admin who deletes the demo does not get it back).
+ */
+export async function ensureDefaults(rt: Runtime): Promise<{ orgCreated: boolean; demoCreated: boolean }> {
+  let orgCreated = false;
+  let org = await rt.store.orgs.bySlug(DEFAULT_ORG);
+  if (!org && (await rt.store.orgs.list()).length === 0) {
+    org = await rt.store.orgs.create(DEFAULT_ORG, 'Default organization');
+    orgCreated = true;
+  }
+  let demoCreated = false;
+  if (org && rt.config.demo && !(await rt.store.settings.get(DEMO_DONE_KEY))) {
+    const { ensureDemoDatabase } = await import('./demo/generate.js');
+    const { DEMO_SOURCE, DEMO_DESCRIPTIONS } = await import('./demo/descriptions.js');
+    const file = path.join(rt.config.dataDir, 'demo.sqlite');
+    await ensureDemoDatabase(file);
+    if (!(await rt.store.sources.byName(org.id, DEMO_SOURCE.name))) {
+      const source = await addSource(rt.store, rt.keys, org.id, {
+        name: DEMO_SOURCE.name,
+        engine: 'sqlite',
+        url: file,
+        description: DEMO_SOURCE.description,
+      });
+      for (const d of DEMO_DESCRIPTIONS) await rt.store.descriptions.set(source.id, d, null);
+      demoCreated = true;
+    }
+    await rt.store.settings.set(DEMO_DONE_KEY, new Date().toISOString());
+  }
+  return { orgCreated, demoCreated };
+}
+
+/**
+ * While no user exists, a fresh one-time setup token (only its hash is stored) for the dashboard's
+ * first-run page; null once someone has set the instance up.
+ */
+export async function issueSetupToken(rt: Runtime): Promise<string | null> {
+  if ((await rt.store.users.count()) > 0) {
+    await rt.store.settings.delete(SETUP_TOKEN_KEY);
+    return null;
+  }
+  const token = randomBytes(24).toString('base64url');
+  await rt.store.settings.set(SETUP_TOKEN_KEY, rt.keys.hash('sessions', token));
+  return token;
+}
+
+/** Consumes the setup token if it is the current one (compare-by-hash, single use). */
+export async function checkSetupToken(rt: Runtime, token: string): Promise<boolean> {
+  if (!token) return false;
+  const stored = await rt.store.settings.get(SETUP_TOKEN_KEY);
+  return stored !== undefined && stored === rt.keys.hash('sessions', token);
+}
+
+export async function consumeSetupToken(rt: Runtime): Promise<void> {
+  await rt.store.settings.delete(SETUP_TOKEN_KEY);
+}

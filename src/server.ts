@@ -1,0 +1,42 @@
+/**
+ * Starts the HTTP server and shuts it down gracefully: on SIGTERM/SIGINT, readiness goes red, new MCP
+ * calls get 503, in-flight calls finish (up to the grace period), the audit log is flushed, pools close.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createApp, type App } from './app.js';
+import type { Runtime } from './runtime.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: App;
+  close(): Promise<void>;
+}
+
+export async function startServer(rt: Runtime): Promise<RunningServer> {
+  const app = createApp(rt);
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.hono.fetch, hostname: rt.config.host, port: rt.config.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      app.drain();
+      const graceMs = rt.config.shutdownGraceSeconds * 1000;
+      const deadline = Date.now() + graceMs;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      while (app.mcp.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      // Idle keep-alive sockets would hold close() open.
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await stopped;
+      await app.mcp.close();
+      await rt.close(Math.max(0, deadline - Date.now()));
+    })();
+    return closing;
+  };
+  return { url: `http://${rt.config.host.includes(':') ? `[${rt.config.host}]` : rt.config.host}:${port}`, port, app, close };
+}

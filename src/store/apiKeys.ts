@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { now, type ApiKeysTable, type DB } from './db.js';
+
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+
+/** What may be shown about a key: never its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  org_id: string;
+  name: string;
+  prefix: string;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  /** Source ids the key is limited to; null = all of the org's sources. */
+  source_ids: string[] | null;
+  revoked_at: string | null;
+}
+
+/** A live key as the bearer check sees it. */
+export interface ActiveApiKey {
+  id: string;
+  org_id: string;
+  name: string;
+  prefix: string;
+  created_by_user_id: string | null;
+  expires_at: string | null;
+  last_used_at: string | null;
+  source_ids: string[] | null;
+}
+
+function parseIds(json: string | null): string[] | null {
+  if (json === null) return null;
+  const v = JSON.parse(json) as unknown;
+  return Array.isArray(v) ? v.map(String) : null;
+}
+
+function info(row: ApiKeyRow): ApiKeyInfo {
+  return {
+    id: row.id,
+    org_id: row.org_id,
+    name: row.name,
+    prefix: row.prefix,
+    created_by: row.created_by,
+    created_at: row.created_at,
+    last_used_at: row.last_used_at,
+    expires_at: row.expires_at,
+    source_ids: parseIds(row.source_ids),
+    revoked_at: row.revoked_at,
+  };
+}
+
+export class ApiKeys {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async insert(input: {
+    orgId: string;
+    name: string;
+    prefix: string;
+    keyHash: string;
+    createdByUserId: string | null;
+    createdBy: string;
+    expiresAt: string | null;
+    sourceIds: string[] | null;
+  }): Promise<ApiKeyInfo> {
+    const name = input.name.trim();
+    if (!name || name.length > 100) throw new ValidationError('a key needs a name of 1-100 characters');
+    const row: ApiKeyRow = {
+      id: randomUUID(),
+      org_id: input.orgId,
+      name,
+      prefix: input.prefix,
+      key_hash: input.keyHash,
+      created_by_user_id: input.createdByUserId,
+      created_by: input.createdBy,
+      created_at: now(),
+      last_used_at: null,
+      expires_at: input.expiresAt,
+      source_ids: input.sourceIds ? JSON.stringify(input.sourceIds) : null,
+      revoked_at: null,
+    };
+    await this.db.insertInto('api_keys').values(row).execute();
+    return info(row);
+  }
+
+  /**
+   * The live key with this hash: not revoked, and — when a user created it — that user still a member
+   * of the key's organization. Expiry is checked by the caller (it needs the time anyway).
+   */
+  async findActiveByHash(keyHash: string): Promise<ActiveApiKey | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys as k')
+      .leftJoin('memberships as m', (j) => j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'k.created_by_user_id'))
+      .select(['k.id', 'k.org_id', 'k.name', 'k.prefix', 'k.created_by_user_id', 'k.expires_at', 'k.last_used_at', 'k.source_ids', 'm.role'])
+      .where('k.key_hash', '=', keyHash)
+      .where('k.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.created_by_user_id !== null && row.role == null) return undefined;
+    return {
+      id: row.id,
+      org_id: row.org_id,
+      name: row.name,
+      prefix: row.prefix,
+      created_by_user_id: row.created_by_user_id,
+      expires_at: row.expires_at,
+      last_used_at: row.last_used_at,
+      source_ids: parseIds(row.source_ids),
+    };
+  }
+
+  async touch(id: string, at: string): Promise<void> {
+    await this.db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+  }
+
+  async list(orgId: string, opts: { includeRevoked?: boolean } = {}): Promise<ApiKeyInfo[]> {
+    let q = this.db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId);
+    if (!opts.includeRevoked) q = q.where('revoked_at', 'is', null);
+    const rows = await q.orderBy('created_at', 'desc').execute();
+    return rows.map(info);
+  }
+
+  /**
+   * Revokes one key of the org, named by id or by its displayed prefix (with or without the trailing
+   * ellipsis). An ambiguous prefix is refused rather than guessed.
+   */
+  async revoke(orgId: string, idOrPrefix: string): Promise<ApiKeyInfo> {
+    const needle = idOrPrefix.trim().replace(/(…|\.\.\.)$/, '');
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('id', '=', needle), eb('prefix', '=', needle)]))
+      .execute();
+    if (rows.length === 0) throw new NotFoundError(`no active key "${idOrPrefix}" in this organization`);
+    if (rows.length > 1) throw new ValidationError(`"${idOrPrefix}" matches ${rows.length} keys; use the key id`);
+    const row = rows[0]!;
+    const at = now();
+    await this.db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', row.id).execute();
+    return info({ ...row, revoked_at: at });
+  }
+
+  /** Revokes every live key of `name` in the org (the install dialog re-provisions `sequel_mcp`). */
+  async revokeByName(orgId: string, name: string): Promise<number> {
+    const r = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: now() })
+      .where('org_id', '=', orgId)
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+}

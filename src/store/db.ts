@@ -1,0 +1,169 @@
+/**
+ * The store's schema (as Kysely sees it) and how to open it on either dialect: the embedded SQLite file
+ * (better-sqlite3, WAL) or PostgreSQL (`SEQUEL_DATABASE_URL`), which any number of replicas share.
+ *
+ * Times are ISO 8601 UTC text in both dialects (`new Date().toISOString()`, fixed width, so they sort as
+ * text); ids are random UUIDs except the audit log's monotonically increasing integer.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
+import pg from 'pg';
+
+export type Role = 'owner' | 'admin' | 'member';
+export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
+
+export interface OrganizationsTable {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  name: string | null;
+  /** scrypt hash (see auth/passwords.ts), null until the user sets one. */
+  password_hash: string | null;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  name: string;
+  /** The first characters of the key (`sql_AbC123`), shown to identify it. */
+  prefix: string;
+  /** HMAC-SHA-256 of the whole key under the server's api-keys key; the key itself is never stored. */
+  key_hash: string;
+  created_by_user_id: string | null;
+  /** Who created it, for display: a user's email or `cli`. */
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  /** JSON array of source ids the key may reach; null = every source of the org. */
+  source_ids: string | null;
+  revoked_at: string | null;
+}
+
+export interface SourcesTable {
+  id: string;
+  org_id: string;
+  /** Slug, unique within the org: what tools take as `source`. */
+  name: string;
+  engine: string;
+  description: string;
+  /** JSON: non-secret connection settings (URL without password, TLS mode and CA, timeouts, pool). */
+  connection: string;
+  /** AES-256-GCM box of the JSON secret (`{"password": …}`), bound to the source id; null when none. */
+  secret: string | null;
+  /** JSON policy: row caps, byte cap, timeout, allowed schemas, hidden tables and columns. */
+  policy: string;
+  /** Bumped on every change so replicas rebuild their pools. */
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DescriptionsTable {
+  source_id: string;
+  schema_name: string;
+  table_name: string;
+  /** '' for the table's own description. */
+  column_name: string;
+  description: string;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  org_id: string;
+  user_id: string | null;
+  credential_kind: 'api_key' | 'oauth';
+  credential_id: string;
+  /** The key's name and prefix, or the OAuth client's name, as it was at the time. */
+  credential_label: string;
+  source_id: string | null;
+  source_name: string | null;
+  tool: string;
+  sql: string | null;
+  row_count: number | null;
+  duration_ms: number;
+  /** 'ok' or a ToolErrorCode. */
+  outcome: string;
+  error: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface DB {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  api_keys: ApiKeysTable;
+  sources: SourcesTable;
+  descriptions: DescriptionsTable;
+  audit_log: AuditLogTable;
+  settings: SettingsTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface OpenedDb {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** Where the store is, for messages (no password). */
+  location: string;
+}
+
+export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string; poolMax?: number }): OpenedDb {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolMax ?? 10,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'sequel-store',
+    });
+    // An idle connection dropped by the server must not crash the process; the next checkout reconnects.
+    pool.on('error', () => {});
+    const u = new URL(opts.databaseUrl);
+    u.password = '';
+    return {
+      db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
+      dialect: 'postgres',
+      location: u.toString(),
+    };
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(opts.dataDir, 'sequel.db');
+  // Hashes and encrypted credentials live here: owner-only, like the server key.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  // Several processes (the server and a CLI command) may use the file at once.
+  sqlite.pragma('busy_timeout = 5000');
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', location: file };
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,23 @@
+/**
+ * Migrations, in order. Each is written once with Kysely's schema builder so it runs on both dialects;
+ * where the dialects differ (auto-increment) the migration asks which one it is on. Applied migrations
+ * are recorded by Kysely's Migrator in `kysely_migration`, under a lock, so replicas starting together
+ * migrate once.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../db.js';
+import { m001Initial } from './001_initial.js';
+
+export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
+
+const ALL: Array<[string, DialectMigration]> = [['001_initial', m001Initial]];
+
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, up] of ALL) out[name] = { up: (db) => up(db, this.dialect) };
+    return out;
+  }
+}
+

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Engine, TlsMode } from '../connectors/types.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { now, type DB } from './db.js';
+import { isUniqueViolation } from './errors.js';
+import { assertSlug } from './orgs.js';
+
+/** Non-secret connection settings; the password lives apart, encrypted. */
+export interface SourceConnection {
+  /** DSN without password, or a file path. */
+  url: string;
+  tls?: { mode: TlsMode; ca?: string | undefined } | undefined;
+  connectTimeoutMs?: number | undefined;
+  poolMax?: number | undefined;
+}
+
+/** What a credential may do with a source (BRIEF §3). */
+export interface SourcePolicy {
+  /** Rows returned when the caller does not ask for a number. */
+  maxRows: number;
+  /** The most rows a caller may ask for. */
+  maxRowsCeiling: number;
+  /** Cap on the JSON size of returned rows. */
+  maxBytes: number;
+  statementTimeoutMs: number;
+  /** Only these schemas are visible; all user schemas when empty. */
+  allowedSchemas: string[];
+  /** `schema.table` names hidden from every tool. */
+  hiddenTables: string[];
+  /** `schema.table.column` names hidden from schema tools. */
+  hiddenColumns: string[];
+}
+
+export const DEFAULT_POLICY: SourcePolicy = {
+  maxRows: 200,
+  maxRowsCeiling: 5000,
+  maxBytes: 256 * 1024,
+  statementTimeoutMs: 15_000,
+  allowedSchemas: [],
+  hiddenTables: [],
+  hiddenColumns: [],
+};
+
+export interface SourceRecord {
+  id: string;
+  org_id: string;
+  name: string;
+  engine: Engine;
+  description: string;
+  connection: SourceConnection;
+  /** Encrypted secret box (see secrets.ts); never leaves the server. */
+  secret: string | null;
+  policy: SourcePolicy;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+type Row = DB['sources'];
+
+function toRecord(row: Row): SourceRecord {
+  return {
+    id: row.id,
+    org_id: row.org_id,
+    name: row.name,
+    engine: row.engine as Engine,
+    description: row.description,
+    connection: JSON.parse(row.connection) as SourceConnection,
+    secret: row.secret,
+    policy: { ...DEFAULT_POLICY, ...(JSON.parse(row.policy) as Partial<SourcePolicy>) },
+    version: Number(row.version),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export interface NewSource {
+  /** Pre-generated so the secret can be encrypted bound to it. */
+  id?: string;
+  orgId: string;
+  name: string;
+  engine: Engine;
+  description?: string;
+  connection: SourceConnection;
+  secret: string | null;
+  policy?: Partial<SourcePolicy>;
+}
+
+export class Sources {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async create(input: NewSource): Promise<SourceRecord> {
+    assertSlug(input.name, 'source name');
+    const at = now();
+    const row: Row = {
+      id: input.id ?? randomUUID(),
+      org_id: input.orgId,
+      name: input.name,
+      engine: input.engine,
+      description: input.description?.trim() ?? '',
+      connection: JSON.stringify(input.connection),
+      secret: input.secret,
+      policy: JSON.stringify({ ...DEFAULT_POLICY, ...input.policy }),
+      version: 1,
+      created_at: at,
+      updated_at: at,
+    };
+    try {
+      await this.db.insertInto('sources').values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`a source named "${input.name}" already exists in this organization`);
+      throw err;
+    }
+    return toRecord(row);
+  }
+
+  async update(
+    orgId: string,
+    id: string,
+    patch: Partial<Pick<NewSource, 'description' | 'connection' | 'secret' | 'policy'>> & { name?: string },
+  ): Promise<SourceRecord> {
+    const current = await this.get(orgId, id);
+    if (!current) throw new NotFoundError('no such source');
+    if (patch.name !== undefined) assertSlug(patch.name, 'source name');
+    const set: Partial<Row> = { updated_at: now(), version: current.version + 1 };
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.description !== undefined) set.description = patch.description.trim();
+    if (patch.connection !== undefined) set.connection = JSON.stringify(patch.connection);
+    if (patch.secret !== undefined) set.secret = patch.secret;
+    if (patch.policy !== undefined) set.policy = JSON.stringify({ ...current.policy, ...patch.policy });
+    try {
+      await this.db.updateTable('sources').set(set).where('id', '=', id).where('org_id', '=', orgId).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`a source named "${patch.name}" already exists in this organization`);
+      throw err;
+    }
+    return (await this.get(orgId, id))!;
+  }
+
+  async delete(orgId: string, id: string): Promise<void> {
+    const r = await this.db.deleteFrom('sources').where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+    if (r.numDeletedRows === 0n) throw new NotFoundError('no such source');
+  }
+
+  /** A source of this org (never another org's, whatever the id). */
+  async get(orgId: string, id: string): Promise<SourceRecord | undefined> {
+    const row = await this.db.selectFrom('sources').selectAll().where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async byName(orgId: string, name: string): Promise<SourceRecord | undefined> {
+    const row = await this.db.selectFrom('sources').selectAll().where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(orgId: string): Promise<SourceRecord[]> {
+    const rows = await this.db.selectFrom('sources').selectAll().where('org_id', '=', orgId).orderBy('name').execute();
+    return rows.map(toRecord);
+  }
+
+  /** Cheap change detection for pool caches: id → version of every source of the org. */
+  async versions(orgId: string): Promise<Map<string, number>> {
+    const rows = await this.db.selectFrom('sources').select(['id', 'version']).where('org_id', '=', orgId).execute();
+    return new Map(rows.map((r) => [r.id, Number(r.version)]));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The first-run page: whoever holds the one-time link printed at start creates the owner account of the
+ * default organization. The token is the capability (and, sent back in the form, the CSRF defence);
+ * it is single-use and only its hash is stored.
+ */
+import { Hono } from 'hono';
+import { assertPasswordStrength, hashPassword } from '../auth/passwords.js';
+import { AppError } from '../errors.js';
+import { checkSetupToken, consumeSetupToken, DEFAULT_ORG, type Runtime } from '../runtime.js';
+import { html, page } from './html.js';
+
+function form(token: string, error?: string, email = '') {
+  return page(
+    'Set up',
+    html`<div class="card"><h1>Set up Sequel</h1>
+<p class="muted">Create the owner account of your organization. This link works once.</p>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/setup">
+<input type="hidden" name="token" value="${token}">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${email}">
+<label for="name">Name</label><input id="name" name="name" autocomplete="name">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required>
+<label for="confirm">Confirm password</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="10" required>
+<button type="submit">Create owner account</button>
+</form></div>`,
+  );
+}
+
+export function setupRoutes(rt: Runtime): Hono {
+  const app = new Hono();
+  const invalid = () =>
+    page('Set up', html`<div class="card"><h1>This setup link is no longer valid</h1><p class="muted">It was used already, or the server was restarted and printed a new one.</p></div>`);
+
+  app.get('/setup', async (c) => {
+    const token = c.req.query('token') ?? '';
+    if (!(await checkSetupToken(rt, token))) return c.html(invalid(), 404);
+    c.header('referrer-policy', 'no-referrer');
+    return c.html(form(token));
+  });
+
+  app.post('/setup', async (c) => {
+    const body = await c.req.parseBody();
+    const token = String(body.token ?? '');
+    if (!(await checkSetupToken(rt, token))) return c.html(invalid(), 404);
+    const email = String(body.email ?? '');
+    const password = String(body.password ?? '');
+    if (password !== String(body.confirm ?? '')) return c.html(form(token, 'The passwords do not match.', email), 400);
+    try {
+      assertPasswordStrength(password);
+      const org = await rt.store.orgs.requireBySlug(DEFAULT_ORG);
+      const user = await rt.store.users.create({ email, name: String(body.name ?? ''), passwordHash: await hashPassword(password) });
+      await rt.store.users.addMembership(org.id, user.id, 'owner');
+      await consumeSetupToken(rt);
+      rt.log.info('owner account created', { userId: user.id });
+      const mcp = `${rt.config.publicUrl}/mcp`;
+      return c.html(
+        page(
+          'Ready',
+          html`<div class="card"><h1>You're set up</h1>
+<p>Signed up as <strong>${user.email}</strong>, owner of <strong>${org.name}</strong>.</p>
+<p>The MCP endpoint is <code>${mcp}</code>. Create an API key for your client:</p>
+<pre>npx sequel keys create --org ${org.slug} --name my-laptop</pre>
+<p class="muted">Connector-style clients (ChatGPT, Claude.ai) sign in with this account instead.</p></div>`,
+        ),
+      );
+    } catch (err) {
+      if (err instanceof AppError) return c.html(form(token, err.message, email), 400);
+      throw err;
+    }
+  });
+  return app;
+}

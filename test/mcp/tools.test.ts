@@ -1,0 +1,181 @@
+/**
+ * The five tools and the schema resources, through the official MCP SDK client over HTTP, in both
+ * protocol eras, against a real SQLite file.
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, startTestServer, type Era, type TestServer } from '../helpers/server.js';
+import { makeShopFile } from '../helpers/sqliteFile.js';
+
+let ts: TestServer;
+let key: string;
+
+beforeAll(async () => {
+  ts = await startTestServer({ demo: false });
+  const shop = await ts.source('acme', { name: 'shop', engine: 'sqlite', url: makeShopFile(), description: 'Web shop orders' });
+  await ts.rt.store.descriptions.set(shop.id, { schema: 'main', table: 'orders', column: null, description: 'One row per checkout' });
+  await ts.rt.store.descriptions.set(shop.id, { schema: 'main', table: 'orders', column: 'total_cents', description: 'Order total in euro cents' });
+  key = (await ts.key('acme')).key;
+});
+
+afterAll(async () => {
+  await ts?.close();
+});
+
+type Structured = Record<string, unknown>;
+
+async function call(client: Client, name: string, args: Record<string, unknown>) {
+  const r = await client.callTool({ name, arguments: args });
+  return r as { isError?: boolean; structuredContent?: Structured; content: Array<{ type: string; text?: string }> };
+}
+
+describe.each<Era>(['legacy', 'modern'])('tools over the %s protocol era', (era) => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await connectClient(ts.mcpUrl, key, era);
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it('lists five read-only tools with output schemas, small enough for a model context', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['describe_table', 'explain_query', 'list_sources', 'run_query', 'search_schema']);
+    for (const t of tools) {
+      expect(t.annotations?.readOnlyHint).toBe(true);
+      expect(t.outputSchema).toBeTruthy();
+      expect(t.description?.length).toBeGreaterThan(20);
+    }
+    expect(Buffer.byteLength(JSON.stringify({ tools }))).toBeLessThan(2500);
+  });
+
+  it('list_sources names the source with its engine and description', async () => {
+    const r = await call(client, 'list_sources', {});
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toEqual({ sources: [{ name: 'shop', engine: 'sqlite', description: 'Web shop orders', status: expect.any(String) }] });
+    expect(r.content[0]?.text).toContain('shop (sqlite)');
+  });
+
+  it('search_schema finds tables by fragment, then summaries and columns', async () => {
+    const names = await call(client, 'search_schema', { pattern: 'order', object_type: 'table' });
+    const objs = names.structuredContent!.objects as Structured[];
+    expect(objs.map((o) => o.name)).toEqual(['orders']);
+    const all = await call(client, 'search_schema', { pattern: 'order' });
+    const kinds = (all.structuredContent!.objects as Structured[]).map((o) => `${o.kind}:${o.name}`);
+    expect(kinds).toContain('view:order_totals');
+    expect(kinds).toContain('table:orders');
+    const summary = await call(client, 'search_schema', { pattern: 'orders', object_type: 'table', detail: 'summary' });
+    const s = (summary.structuredContent!.objects as Structured[])[0]!;
+    expect(s.description).toBe('One row per checkout');
+    expect(String(s.columns)).toContain('customer_id integer → customers.id');
+    const cols = await call(client, 'search_schema', { pattern: 'total%', object_type: 'column', detail: 'summary' });
+    const c = (cols.structuredContent!.objects as Structured[]).find((o) => o.table === 'orders')!;
+    expect(c).toMatchObject({ name: 'total_cents', description: 'Order total in euro cents' });
+  });
+
+  it('search_schema pages with a cursor and refuses a cursor from another search', async () => {
+    const first = await call(client, 'search_schema', { object_type: 'column', limit: 3 });
+    expect((first.structuredContent!.objects as unknown[]).length).toBe(3);
+    const total = first.structuredContent!.total as number;
+    expect(total).toBeGreaterThan(6);
+    const seen: string[] = [];
+    let cursor = first.structuredContent!.next_cursor as string | null;
+    for (const o of first.structuredContent!.objects as Structured[]) seen.push(`${o.table}.${o.name}`);
+    while (cursor) {
+      const page = await call(client, 'search_schema', { object_type: 'column', limit: 3, cursor });
+      for (const o of page.structuredContent!.objects as Structured[]) seen.push(`${o.table}.${o.name}`);
+      cursor = page.structuredContent!.next_cursor as string | null;
+    }
+    expect(seen.length).toBe(total);
+    expect(new Set(seen).size).toBe(total);
+    const wrong = await call(client, 'search_schema', { object_type: 'table', cursor: first.structuredContent!.next_cursor });
+    expect(wrong.isError).toBe(true);
+    expect(wrong.structuredContent).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+  });
+
+  it('describe_table shows keys, foreign keys, indexes, and org-written descriptions', async () => {
+    const r = await call(client, 'describe_table', { source: 'shop', table: 'main.orders' });
+    expect(r.isError).toBeFalsy();
+    const t = r.structuredContent!.table as { columns: Structured[]; indexes: Structured[]; description: string };
+    expect(t.description).toBe('One row per checkout');
+    expect(t.columns.find((c) => c.name === 'id')).toMatchObject({ primary_key: true });
+    expect(t.columns.find((c) => c.name === 'customer_id')).toMatchObject({ references: 'main.customers.id', nullable: false });
+    expect(t.columns.find((c) => c.name === 'total_cents')).toMatchObject({ description: 'Order total in euro cents' });
+    expect(t.indexes.map((i) => i.name)).toContain('orders_customer_idx');
+    const missing = await call(client, 'describe_table', { source: 'shop', table: 'ordrs' });
+    expect(missing.structuredContent).toMatchObject({ error: { code: 'UNKNOWN_TABLE' } });
+  });
+
+  it('run_query answers an aggregate with typed columns', async () => {
+    const r = await call(client, 'run_query', {
+      source: 'shop',
+      sql: 'select c.country, count(*) as orders, sum(o.total_cents) as cents from orders o join customers c on c.id = o.customer_id where o.status = ? group by c.country order by c.country',
+      params: ['paid'],
+    });
+    expect(r.isError).toBeFalsy();
+    const s = r.structuredContent!;
+    expect((s.columns as Structured[]).map((c) => c.name)).toEqual(['country', 'orders', 'cents']);
+    expect(s.rows).toEqual([
+      ['FI', 1, 4200],
+      ['UK', 2, 2240],
+    ]);
+    expect(s).toMatchObject({ row_count: 2, truncated: false });
+    expect(typeof s.elapsed_ms).toBe('number');
+  });
+
+  it('run_query caps a large result with a probe row and says how to do better', async () => {
+    const r = await call(client, 'run_query', { source: 'shop', sql: 'select * from numbers' });
+    expect(r.structuredContent).toMatchObject({ row_count: 200, truncated: true });
+    expect((r.structuredContent!.rows as unknown[]).length).toBe(200);
+    expect(String(r.structuredContent!.hint)).toMatch(/Aggregate|LIMIT/);
+    const exact = await call(client, 'run_query', { source: 'shop', sql: 'select n from numbers limit 5', max_rows: 5 });
+    expect(exact.structuredContent).toMatchObject({ row_count: 5, truncated: false });
+  });
+
+  it('refuses writes, unknown sources and bad SQL with stable codes', async () => {
+    const w = await call(client, 'run_query', { source: 'shop', sql: 'delete from orders' });
+    expect(w.isError).toBe(true);
+    expect(w.structuredContent).toMatchObject({ error: { code: 'NOT_READ_ONLY' } });
+    expect(w.content[0]?.text).toMatch(/^NOT_READ_ONLY: /);
+    const u = await call(client, 'run_query', { source: 'nope', sql: 'select 1' });
+    expect(u.structuredContent).toMatchObject({ error: { code: 'UNKNOWN_SOURCE' } });
+    expect(String((u.structuredContent!.error as Structured).message)).toContain('shop');
+    const syn = await call(client, 'run_query', { source: 'shop', sql: 'selec 1' });
+    expect(syn.structuredContent).toMatchObject({ error: { code: 'SYNTAX_ERROR' } });
+    const after = await call(client, 'run_query', { source: 'shop', sql: 'select count(*) from orders' });
+    expect(after.structuredContent!.rows).toEqual([[5]]);
+  });
+
+  it('explain_query returns a plan without running the statement', async () => {
+    const r = await call(client, 'explain_query', { source: 'shop', sql: 'select * from orders where customer_id = 1' });
+    expect(r.isError).toBeFalsy();
+    expect(String(r.structuredContent!.plan)).toMatch(/orders/i);
+    const w = await call(client, 'explain_query', { source: 'shop', sql: 'delete from orders' });
+    expect(w.structuredContent).toMatchObject({ error: { code: 'NOT_READ_ONLY' } });
+  });
+
+  it('exposes each source schema summary as a resource', async () => {
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(['sequel://sources/shop/schema']);
+    const read = await client.readResource({ uri: 'sequel://sources/shop/schema' });
+    const text = (read.contents[0] as { text: string }).text;
+    expect(text).toContain('main.orders (table');
+    expect(text).toContain('One row per checkout');
+  });
+});
+
+describe('audit log', () => {
+  it('records every tool call with who, which credential, source, SQL, rows, duration and outcome', async () => {
+    const client = await connectClient(ts.mcpUrl, key);
+    await call(client, 'run_query', { source: 'shop', sql: 'select id from customers order by id' });
+    await call(client, 'run_query', { source: 'shop', sql: 'drop table customers' });
+    await client.close();
+    await ts.rt.audit.flush();
+    const org = await ts.org('acme');
+    const entries = await ts.rt.store.audit.list({ orgId: org.id, tool: 'run_query', limit: 2 });
+    expect(entries[0]).toMatchObject({ tool: 'run_query', source_name: 'shop', sql: 'drop table customers', outcome: 'NOT_READ_ONLY', credential_kind: 'api_key' });
+    expect(entries[1]).toMatchObject({ sql: 'select id from customers order by id', outcome: 'ok', row_count: 3 });
+    expect(entries[1]!.credential_label).toMatch(/^test \(sql_[0-9A-Za-z]{6}…\)$/);
+    expect(entries[1]!.duration_ms).toBeGreaterThanOrEqual(0);
+  });
+});
