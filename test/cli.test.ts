@@ -1,0 +1,120 @@
+/**
+ * The `sequel` CLI as a user runs it: the built bin in a child process, with its own data directory.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, freePort, rpc, INITIALIZE } from './helpers/server.js';
+import { makeShopFile } from './helpers/sqliteFile.js';
+
+const BIN = path.resolve(import.meta.dirname, '../dist/cli.js');
+
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(() => {
+  if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` (npm test does it in pretest)`);
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-cli-'));
+  env = { ...process.env, SEQUEL_DATA_DIR: dataDir, SEQUEL_LOG_LEVEL: 'warn', SEQUEL_DEMO: '0' };
+});
+afterAll(() => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function sequel(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+describe('sequel CLI', () => {
+  it('migrates, creates an organization, refuses a duplicate with a plain message', async () => {
+    expect((await sequel(['migrate'])).code).toBe(0);
+    const created = await sequel(['orgs', 'create', 'acme', '--name', 'Acme Inc', '--json']);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ slug: 'acme', name: 'Acme Inc' });
+    const dup = await sequel(['orgs', 'create', 'acme']);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('already exists');
+    const usage = await sequel(['orgs', 'frobnicate']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Usage: sequel');
+  });
+
+  it('creates a user with the password from stdin, never echoing it', async () => {
+    const r = await sequel(['users', 'create', 'ada@example.com', '--org', 'acme', '--role', 'owner', '--json'], 'correct horse battery staple\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain('correct horse');
+    expect(JSON.parse(r.stdout)).toMatchObject({ email: 'ada@example.com', role: 'owner', org: 'acme' });
+    const weak = await sequel(['users', 'create', 'bob@example.com', '--org', 'acme', '--role', 'member'], 'short');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('at least 10 characters');
+  });
+
+  it('adds a SQLite source after testing it, and refuses one that does not connect', async () => {
+    const file = makeShopFile(10);
+    const ok = await sequel(['sources', 'add', '--org', 'acme', '--name', 'shop', '--engine', 'sqlite', '--url', file, '--description', 'Shop', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ name: 'shop', engine: 'sqlite', has_password: false });
+    const bad = await sequel(['sources', 'add', '--org', 'acme', '--name', 'ghost', '--engine', 'sqlite', '--url', path.join(dataDir, 'missing.sqlite')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/could not connect/);
+    const list = JSON.parse((await sequel(['sources', 'list', '--org', 'acme', '--json'])).stdout) as Array<{ name: string }>;
+    expect(list.map((s) => s.name)).toEqual(['shop']);
+    const test = await sequel(['sources', 'test', '--org', 'acme', '--name', 'shop']);
+    expect(test.code).toBe(0);
+    expect(test.stdout).toMatch(/^shop: ok/);
+  });
+
+  it('creates a key shown once, lists it by prefix only, revokes it', async () => {
+    const created = await sequel(['keys', 'create', '--org', 'acme', '--name', 'laptop', '--sources', 'shop', '--expires', '30d', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const k = JSON.parse(created.stdout) as { key: string; prefix: string; id: string; expires_at: string };
+    expect(k.key).toMatch(/^sql_[0-9A-Za-z]{43}$/);
+    expect(Date.parse(k.expires_at) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    const list = await sequel(['keys', 'list', '--org', 'acme']);
+    expect(list.stdout).toContain(`${k.prefix}…`);
+    expect(list.stdout).not.toContain(k.key);
+    const listJson = JSON.parse((await sequel(['keys', 'list', '--org', 'acme', '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect(listJson[0]).toMatchObject({ name: 'laptop', sources: ['shop'] });
+    expect(JSON.stringify(listJson)).not.toContain(k.key);
+    expect(JSON.stringify(listJson)).not.toContain('key_hash');
+    const text = await sequel(['keys', 'create', '--org', 'acme', '--name', 'other']);
+    expect(text.stdout).toMatch(/^sql_[0-9A-Za-z]{43}\n/);
+    expect(text.stdout).toContain('only time');
+    const revoked = await sequel(['keys', 'revoke', '--org', 'acme', `${k.prefix}…`]);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse((await sequel(['keys', 'list', '--org', 'acme', '--json'])).stdout).map((x: { name: string }) => x.name)).toEqual(['other']);
+  });
+
+  it('serve prints the MCP URL, and a CLI-made key queries through it', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], { env });
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      for (let i = 0; i < 100 && !out.includes('MCP endpoint'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain(`http://127.0.0.1:${port}/mcp`);
+      const key = (await sequel(['keys', 'create', '--org', 'acme', '--name', 'serve-test', '--json'])).stdout;
+      const { key: token } = JSON.parse(key) as { key: string };
+      const client = await connectClient(`http://127.0.0.1:${port}/mcp`, token);
+      const r = (await client.callTool({ name: 'run_query', arguments: { source: 'shop', sql: 'select count(*) as n from orders' } })) as { structuredContent: { rows: unknown[][] } };
+      expect(r.structuredContent.rows).toEqual([[5]]);
+      await client.close();
+      expect((await rpc(`http://127.0.0.1:${port}/mcp`, INITIALIZE)).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+    expect(child.exitCode ?? 0).toBe(0);
+  });
+});
+
