@@ -1,6 +1,7 @@
 /**
  * The HTTP application: one Hono app for /mcp, health, metrics and the server-rendered pages.
  */
+import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/hono';
 import { Hono } from 'hono';
 import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
@@ -18,14 +19,11 @@ export function createApp(rt: Runtime): App {
   const app = new Hono();
   let draining = false;
   const resource = `${rt.config.publicUrl}/mcp`;
-  const publicOrigin = new URL(rt.config.publicUrl).origin;
   const mcp = new McpEndpoint({
     deps: { store: rt.store, manager: rt.manager, audit: rt.audit, log: rt.log, rateLimiter: rt.rateLimiter, metrics: rt.metrics },
     auth: rt.auth,
     resource,
     resourceMetadataUrl: rt.oauth ? `${rt.config.publicUrl}/.well-known/oauth-protected-resource/mcp` : undefined,
-    allowedHosts: rt.config.allowedHosts,
-    allowedOrigins: [publicOrigin, ...rt.config.allowedOrigins],
     maxBodyBytes: rt.config.maxBodyBytes,
   });
   rt.metrics.gauge('sequel_mcp_in_flight', 'MCP requests being served.', () => mcp.active);
@@ -36,6 +34,9 @@ export function createApp(rt: Runtime): App {
     rt.metrics.httpRequests.inc({ route, status: String(c.res.status) });
   });
 
+  // DNS-rebinding protection (MCP Streamable HTTP, "Security Warning"): Host and Origin are checked by
+  // the SDK's Hono adapter before anything else reads the request.
+  app.use('/mcp', hostHeaderValidation(rt.config.allowedHosts), originValidation(rt.config.allowedOrigins));
   app.all('/mcp', (c) => {
     if (draining) return c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Server is shutting down; retry.' }, id: null }, 503, { 'retry-after': '1' });
     return mcp.fetch(c.req.raw);

@@ -19,9 +19,9 @@ export interface Config {
    * (`<publicUrl>/mcp`, RFC 9728 §3). Defaults to http://<host>:<port>.
    */
   publicUrl: string;
-  /** Extra origins allowed to call /mcp from a browser (besides the public URL's own origin). */
+  /** Host names a browser page may call /mcp from (`Origin`), besides the public URL's own (ports ignored). */
   allowedOrigins: string[];
-  /** Host header values accepted (DNS-rebinding protection); derived from publicUrl and host when absent. */
+  /** Host names accepted in the `Host` header (DNS-rebinding protection; ports ignored). */
   allowedHosts: string[];
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Whether to create the bundled demo data source on first start. */
@@ -74,12 +74,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   }
   const publicBase = publicUrl.toString().replace(/\/+$/, '');
 
-  const allowedHosts = listEnv(env, 'SEQUEL_ALLOWED_HOSTS');
-  if (allowedHosts.length === 0) {
-    allowedHosts.push(publicUrl.host);
-    // A server bound to loopback is reached by either spelling of localhost.
-    for (const h of ['localhost', '127.0.0.1', '[::1]']) allowedHosts.push(`${h}:${port}`);
-  }
+  const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+  const hostname = (h: string) => {
+    try {
+      return new URL(h.includes('://') ? h : `http://${h}`).hostname.toLowerCase();
+    } catch {
+      throw new ValidationError(`"${h}" is not a host name`);
+    }
+  };
+  // Loopback names are always accepted in Host: a DNS-rebinding attack arrives under the attacker's name.
+  const allowedHosts = [publicUrl.hostname, ...LOOPBACK, ...listEnv(env, 'SEQUEL_ALLOWED_HOSTS').map(hostname)];
+  const allowedOrigins = [publicUrl.hostname, ...listEnv(env, 'SEQUEL_ALLOWED_ORIGINS').map(hostname)];
+  if (LOOPBACK.includes(publicUrl.hostname)) allowedOrigins.push(...LOOPBACK);
 
   const level = (env.SEQUEL_LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
@@ -93,8 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     host,
     port,
     publicUrl: publicBase,
-    allowedOrigins: listEnv(env, 'SEQUEL_ALLOWED_ORIGINS'),
-    allowedHosts: [...new Set(allowedHosts.map((h) => h.toLowerCase()))],
+    allowedOrigins: [...new Set(allowedOrigins)],
+    allowedHosts: [...new Set(allowedHosts)],
     logLevel: level,
     demo: env.SEQUEL_DEMO !== '0' && env.SEQUEL_DEMO !== 'false',
     maxBodyBytes: intEnv(env, 'SEQUEL_MAX_BODY_BYTES', 1024 * 1024),

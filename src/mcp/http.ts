@@ -3,7 +3,8 @@
  *
  * Order of checks (each answers before any work is done for the next):
  *   1. Host and Origin (MCP spec, Streamable HTTP "Security Warning": servers MUST validate Origin to
- *      prevent DNS rebinding) → 403;
+ *      prevent DNS rebinding) → 403 — done in front of this seam by the SDK's Hono adapter middleware
+ *      (see app.ts);
  *   2. method: POST only — the server is stateless and offers no GET stream or session DELETE → 405;
  *   3. body size → 413;
  *   4. bearer authentication (RFC 6750; MCP authorization spec: 401 with `WWW-Authenticate` naming the
@@ -25,10 +26,6 @@ export interface McpEndpointOptions {
   resource: string;
   /** The RFC 9728 metadata URL to advertise in 401s; absent when OAuth is not offered. */
   resourceMetadataUrl?: string | undefined;
-  /** Lower-cased `host[:port]` values accepted in the Host header. */
-  allowedHosts: string[];
-  /** Origins (scheme://host[:port]) allowed to call from a browser. */
-  allowedOrigins: string[];
   maxBodyBytes: number;
 }
 
@@ -43,13 +40,9 @@ function rpcError(status: number, code: number, message: string, headers: Record
 
 export class McpEndpoint {
   private readonly handler: McpHttpHandler;
-  private readonly allowedHosts: Set<string>;
-  private readonly allowedOrigins: Set<string>;
   private inFlight = 0;
 
   constructor(private readonly opts: McpEndpointOptions) {
-    this.allowedHosts = new Set(opts.allowedHosts.map((h) => h.toLowerCase()));
-    this.allowedOrigins = new Set(opts.allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
     this.handler = createMcpHandler(
       (ctx) => {
         const principal = ctx.authInfo?.extra?.principal as Principal | undefined;
@@ -83,21 +76,7 @@ export class McpEndpoint {
     return rpcError(401, -32001, err.message, { 'www-authenticate': `Bearer ${params.join(', ')}` });
   }
 
-  private checkHostAndOrigin(req: Request): Response | undefined {
-    const host = req.headers.get('host')?.toLowerCase();
-    if (!host || !this.allowedHosts.has(host)) {
-      return rpcError(403, -32000, `Host "${host ?? ''}" is not allowed; set SEQUEL_PUBLIC_URL or SEQUEL_ALLOWED_HOSTS to the name clients use.`);
-    }
-    const origin = req.headers.get('origin');
-    if (origin !== null && !this.allowedOrigins.has(origin.toLowerCase())) {
-      return rpcError(403, -32000, `Origin "${origin}" is not allowed to call this server.`);
-    }
-    return undefined;
-  }
-
   async fetch(req: Request): Promise<Response> {
-    const refused = this.checkHostAndOrigin(req);
-    if (refused) return refused;
     if (req.method !== 'POST') {
       // Stateless server: no standalone SSE stream (GET) and no sessions to DELETE (Streamable HTTP §2.2, §2.5).
       return rpcError(405, -32000, 'Method not allowed: send JSON-RPC requests with POST.', { allow: 'POST' });
