@@ -28,6 +28,11 @@ export interface EngineCapabilities {
   rowEstimates: boolean;
   /** A real server process list in which a cancelled query can be seen to be gone. */
   processList: boolean;
+  /**
+   * Decimal columns come back as exact strings (`'19.99'`). Absent means true; an engine without a decimal
+   * type (SQLite stores REAL) sets false and the conformance suite skips that check.
+   */
+  exactDecimals?: boolean;
 }
 
 export interface FixtureDatabase {
@@ -42,6 +47,12 @@ export interface FixtureDatabase {
   checksum(): Promise<string>;
   /** Drops the database (or removes the file). */
   destroy(): Promise<void>;
+  /**
+   * Where `capabilities.processList`: how many statements whose text contains `marker` are running on
+   * the server right now (not counting the one asking). The conformance suite uses it to see a cancelled
+   * query gone.
+   */
+  running?(marker: string): Promise<number>;
 }
 
 export interface EngineFixture {
@@ -51,4 +62,14 @@ export interface EngineFixture {
   /** A fresh database loaded with the standard dataset above. */
   create(): Promise<FixtureDatabase>;
   capabilities: EngineCapabilities;
+  /** The engine's placeholder for the n-th (1-based) positional parameter: `$1` or `?`. */
+  placeholder(n: number): string;
+  /**
+   * A read over the standard dataset that runs far longer than any test waits (seconds at least), for the
+   * timeout, abort and explain-does-not-execute checks; e.g. `SELECT count(*) FROM numbers a CROSS JOIN
+   * numbers b`. It must pass the engine's read-only guard.
+   */
+  slowQuery: string;
+  /** A connection config whose source cannot be reached (a closed port, a missing file). */
+  unreachable(): ConnectionConfig;
 }

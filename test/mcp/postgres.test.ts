@@ -32,7 +32,7 @@ async function snapshot(): Promise<string> {
     select md5(string_agg(x, ',' order by x)) as s from (
       select table_schema || '.' || table_name as x from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')
       union all select 'accounts:' || md5(string_agg(a::text, ',' order by id)) from accounts a
-      union all select 'roles:' || string_agg(rolname || rolsuper::text, ',' order by rolname) from pg_roles
+      union all select 'roles:' || string_agg(rolname || rolsuper::text, ',' order by rolname) from pg_roles where rolname !~ '^sequel_'
       union all select 'seq:' || last_value::text from accounts_id_seq
     ) t`);
   return rows[0]!.s;
