@@ -2,6 +2,10 @@
  * A tool is a name, a short description, zod input and output schemas, and a `run` that returns the
  * structured result and its compact text rendering. `register` wires it into an McpServer with
  * `readOnlyHint: true` and the audit/error wrapper, so every tool behaves the same way on the wire.
+ *
+ * Every tools/list answer lands in a model's context, so the JSON Schemas a tool advertises are written
+ * by hand (`inputJson`, `outputJson`: types, enums, required — no `$schema`, no 2^53 bounds) while the
+ * zod schemas still validate every call. The whole list stays under 2.5 KB (BRIEF §2).
  */
 import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import type * as z from 'zod';
@@ -18,7 +22,23 @@ export interface ToolDef<I extends z.ZodObject, O extends z.ZodObject> {
   description: string;
   input: I;
   output: O;
+  /** The input schema as advertised in tools/list (must accept what `input` accepts). */
+  inputJson: JsonObject;
+  /** The output schema as advertised in tools/list. */
+  outputJson: JsonObject;
   run(ctx: ToolContext, args: z.output<I>, note: AuditNote, signal: AbortSignal): Promise<ToolOutput<z.output<O>>>;
+}
+
+type JsonObject = { [key: string]: unknown };
+
+/**
+ * The zod schema, validating as before, but advertising `json` as its JSON Schema (the SDK reads
+ * `~standard.jsonSchema`, the Standard JSON Schema interface, when converting for tools/list).
+ */
+function advertising<S extends z.ZodType>(schema: S, json: JsonObject): S {
+  const std = schema['~standard'];
+  const convert = () => json;
+  return Object.assign(Object.create(schema) as S, { '~standard': { ...std, jsonSchema: { input: convert, output: convert } } });
 }
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
@@ -31,10 +51,11 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(serve
     {
       ...(def.title ? { title: def.title } : {}),
       description: def.description,
-      inputSchema: def.input,
-      outputSchema: def.output,
-      // Every Sequel tool only reads (MCP spec, ToolAnnotations): clients may run them without confirmation.
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      inputSchema: advertising(def.input, def.inputJson),
+      outputSchema: advertising(def.output, def.outputJson),
+      // Every Sequel tool only reads (MCP spec, ToolAnnotations); the destructive and idempotent hints
+      // are meaningful only when readOnlyHint is false, so they are left out of the (size-budgeted) list.
+      annotations: { readOnlyHint: true },
     },
     (async (args: z.output<I>, extra: { mcpReq: { signal: AbortSignal } }): Promise<CallToolResult> =>
       ctx.run(def.name, async (note) => {

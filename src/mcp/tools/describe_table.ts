@@ -53,9 +53,11 @@ function suggestions(catalog: DescribedCatalog, ref: string): string[] {
 
 export const describeTable = defineTool({
   name: 'describe_table',
-  description: 'Columns (type, nullable, default, PK, FK, comments, descriptions), indexes and row estimate of one table or view.',
+  description: 'Columns (types, keys, comments, descriptions), indexes, row estimate of a table or view.',
   input,
   output,
+  inputJson: { type: 'object', properties: { source: { type: 'string' }, table: { type: 'string', description: 'or schema.table' } }, required: ['source', 'table'] },
+  outputJson: { type: 'object', properties: { source: { type: 'string' }, table: { type: 'object' } }, required: ['table'] },
   async run(ctx: ToolContext, args, note, signal) {
     const source = await ctx.source(args.source);
     note.source = source;

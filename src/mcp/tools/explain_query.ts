@@ -7,9 +7,11 @@ const output = z.object({ plan: z.string() });
 
 export const explainQuery = defineTool({
   name: 'explain_query',
-  description: "Show the engine's plan for a read-only statement without running it.",
+  description: "The engine's plan for a read-only statement, without running it.",
   input,
   output,
+  inputJson: { type: 'object', properties: { source: { type: 'string' }, sql: { type: 'string' } }, required: ['source', 'sql'] },
+  outputJson: { type: 'object', properties: { plan: { type: 'string' } }, required: ['plan'] },
   async run(ctx: ToolContext, args, note, signal) {
     const source = await ctx.source(args.source);
     note.source = source;

@@ -15,9 +15,11 @@ const output = z.object({
 
 export const listSources = defineTool({
   name: 'list_sources',
-  description: 'List the databases you can query. Start here, then search_schema → describe_table → run_query.',
+  description: 'List the databases you can query. Start here, then search_schema, describe_table, run_query.',
   input: z.object({}),
   output,
+  inputJson: { type: 'object' },
+  outputJson: { type: 'object', properties: { sources: { type: 'array' } }, required: ['sources'] },
   async run(ctx: ToolContext) {
     const sources = await ctx.visibleSources();
     const list = sources.map((s) => ({

@@ -22,9 +22,24 @@ const output = z.object({
 export const runQuery = defineTool({
   name: 'run_query',
   description:
-    'Run one read-only SQL statement. Aggregate and LIMIT in SQL: results are capped (truncated=true). Exact numbers come back as strings.',
+    'Run one read-only SQL statement. Aggregate and LIMIT in SQL: rows are capped (truncated=true). Exact numbers are strings.',
   input,
   output,
+  inputJson: {
+    type: 'object',
+    properties: {
+      source: { type: 'string' },
+      sql: { type: 'string', description: 'placeholders: $1 (postgres, duckdb), ? (mysql, sqlite)' },
+      params: { type: 'array', description: 'positional values' },
+      max_rows: { type: 'integer' },
+    },
+    required: ['source', 'sql'],
+  },
+  outputJson: {
+    type: 'object',
+    properties: { columns: { type: 'array' }, rows: { type: 'array' }, row_count: { type: 'integer' }, truncated: { type: 'boolean' }, elapsed_ms: { type: 'number' } },
+    required: ['rows', 'truncated'],
+  },
   async run(ctx: ToolContext, args, note, signal) {
     const source = await ctx.source(args.source);
     note.source = source;

@@ -69,9 +69,21 @@ function decodeCursor(cursor: string, fingerprint: string): number {
 export const searchSchema = defineTool({
   name: 'search_schema',
   description:
-    'Find tables, views and columns by name or description. detail: names (default), summary (columns, rows, descriptions), full. Page with next_cursor.',
+    'Find tables, views, columns by name or description. detail: names|summary|full; page with next_cursor.',
   input,
   output,
+  inputJson: {
+    type: 'object',
+    properties: {
+      source: { type: 'string' },
+      pattern: { type: 'string', description: 'fragment or LIKE pattern' },
+      object_type: { enum: ['table', 'view', 'column', 'all'] },
+      detail: { enum: ['names', 'summary', 'full'] },
+      limit: { type: 'integer', maximum: 500 },
+      cursor: { type: 'string' },
+    },
+  },
+  outputJson: { type: 'object', properties: { objects: { type: 'array' }, total: { type: 'integer' }, next_cursor: { type: ['string', 'null'] } }, required: ['objects'] },
   async run(ctx: ToolContext, args, note, signal) {
     const kind: NonNullable<Kind> = args.object_type ?? 'all';
     const detail = args.detail ?? 'names';
