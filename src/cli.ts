@@ -29,9 +29,10 @@ const USAGE = `Usage: sequel <command> [options]
                                               password read from stdin
   users list --org <slug> [--json]
   users remove <email> --org <slug>           removes the member; their keys stop working
-  sources add --org <slug> --name <slug> --engine postgres|mysql|sqlite|duckdb --url <dsn-or-path>
+  sources add --org <slug> --name <slug> --engine postgres|mysql|sqlite|duckdb
+              (--url <dsn-or-path> | --db-host H [--db-port P] --db-user U --database D)
               [--description "…"] [--password-stdin] [--tls disable|require|verify-full] [--tls-ca <file>]
-              [--max-rows N] [--timeout-ms N] [--skip-test] [--json]
+              [--connect-timeout-ms N] [--pool-max N] [--max-rows N] [--timeout-ms N] [--skip-test] [--json]
   sources list --org <slug> [--json]
   sources test --org <slug> [--name <slug>] [--json]
   sources remove --org <slug> --name <slug>
@@ -54,6 +55,12 @@ const OPTIONS = {
   'password-stdin': { type: 'boolean' },
   tls: { type: 'string' },
   'tls-ca': { type: 'string' },
+  'db-host': { type: 'string' },
+  'db-port': { type: 'string' },
+  'db-user': { type: 'string' },
+  database: { type: 'string' },
+  'connect-timeout-ms': { type: 'string' },
+  'pool-max': { type: 'string' },
   'max-rows': { type: 'string' },
   'timeout-ms': { type: 'string' },
   'skip-test': { type: 'boolean' },
@@ -77,6 +84,20 @@ function intOption(values: Values, name: keyof Values): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer`);
   return n;
+}
+
+/** A DSN from separate fields (`--db-host`, `--db-port`, `--db-user`, `--database`) when `--url` is not given. */
+function urlFromFields(v: Values): string {
+  const engine = required(v, 'engine');
+  if (engine === 'sqlite' || engine === 'duckdb') throw new UsageError(`--url (the file path) is required for ${engine}`);
+  const host = v['db-host'];
+  if (!host) throw new UsageError('give --url, or --db-host with --db-user and --database');
+  const u = new URL(`${engine === 'mysql' ? 'mysql' : 'postgres'}://placeholder`);
+  u.hostname = host;
+  if (v['db-port']) u.port = v['db-port'];
+  u.username = required(v, 'db-user');
+  u.pathname = `/${required(v, 'database')}`;
+  return u.toString();
 }
 
 async function readStdin(): Promise<string> {
@@ -201,10 +222,12 @@ async function main(argv: string[]): Promise<void> {
           const source = await addSource(rt.store, rt.keys, org.id, {
             name: required(v, 'name'),
             engine: required(v, 'engine'),
-            url: required(v, 'url'),
+            url: v.url ?? urlFromFields(v),
             password: v['password-stdin'] ? await readStdin() : undefined,
             description: v.description,
             tls: tlsMode ? { mode: tlsMode, ca: v['tls-ca'] ? fs.readFileSync(v['tls-ca'], 'utf8') : undefined } : undefined,
+            connectTimeoutMs: intOption(v, 'connect-timeout-ms'),
+            poolMax: intOption(v, 'pool-max'),
             policy: {
               ...(intOption(v, 'max-rows') ? { maxRows: intOption(v, 'max-rows') } : {}),
               ...(intOption(v, 'timeout-ms') ? { statementTimeoutMs: intOption(v, 'timeout-ms') } : {}),

@@ -7,7 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, freePort, rpc, INITIALIZE } from './helpers/server.js';
+import { requireService } from './helpers/services.js';
 import { makeShopFile } from './helpers/sqliteFile.js';
+
+const pgUp = await requireService('postgres', 'CLI sources add for PostgreSQL');
 
 const BIN = path.resolve(import.meta.dirname, '../dist/cli.js');
 
@@ -72,6 +75,25 @@ describe('sequel CLI', () => {
     const test = await sequel(['sources', 'test', '--org', 'acme', '--name', 'shop']);
     expect(test.code).toBe(0);
     expect(test.stdout).toMatch(/^shop: ok/);
+  });
+
+  it.skipIf(!pgUp)('adds a PostgreSQL source from fields with the password on stdin, never showing it', async () => {
+    const r = await sequel(
+      ['sources', 'add', '--org', 'acme', '--name', 'pg', '--engine', 'postgres', '--db-host', '127.0.0.1', '--db-port', '5432', '--db-user', 'postgres', '--database', 'postgres', '--password-stdin', '--tls', 'disable', '--connect-timeout-ms', '3000', '--pool-max', '2', '--json'],
+      'Cli-Secret-Pw-123\n',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain('Cli-Secret-Pw-123');
+    const added = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(added).toMatchObject({ name: 'pg', engine: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/postgres', has_password: true, tls: 'disable' });
+    expect(String(added.version)).toMatch(/PostgreSQL/);
+    const list = await sequel(['sources', 'list', '--org', 'acme', '--json']);
+    expect(list.stdout).not.toContain('Cli-Secret-Pw-123');
+    const missing = await sequel(['sources', 'add', '--org', 'acme', '--name', 'pg2', '--engine', 'postgres', '--db-host', '127.0.0.1']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--db-user is required');
+    const removed = await sequel(['sources', 'remove', '--org', 'acme', '--name', 'pg']);
+    expect(removed.code).toBe(0);
   });
 
   it('creates a key shown once, lists it by prefix only, revokes it', async () => {
