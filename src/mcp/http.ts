@@ -12,11 +12,12 @@
  *   5. the MCP SDK's stateless handler (2026-07-28 per-request envelope, and the 2025-era `initialize`
  *      flow through its legacy stateless fallback).
  */
-import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, isJsonContentType, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { BearerAuthenticator } from '../auth/bearer.js';
 import { MCP_SCOPE, type Principal } from '../auth/principal.js';
 import { AuthError, errorMessage } from '../errors.js';
-import type { McpDeps } from './context.js';
+import { ToolContext, type McpDeps } from './context.js';
+import { classify, serve } from './fastPath.js';
 import { buildMcpServer } from './server.js';
 
 export interface McpEndpointOptions {
@@ -27,6 +28,27 @@ export interface McpEndpointOptions {
   /** The RFC 9728 metadata URL to advertise in 401s; absent when OAuth is not offered. */
   resourceMetadataUrl?: string | undefined;
   maxBodyBytes: number;
+  /** Answer plain tools/call requests without the SDK's per-request machinery (default true). */
+  fastPath?: boolean;
+}
+
+/** The body as text, or null when it is larger than `max` bytes (read no further than that). */
+async function readLimited(req: Request, max: number): Promise<string | null> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -97,7 +119,22 @@ export class McpEndpoint {
     }
     this.inFlight++;
     try {
-      return await this.handler.fetch(req, {
+      let parsedBody: unknown;
+      let request = req;
+      if (this.opts.fastPath !== false && isJsonContentType(req.headers.get('content-type'))) {
+        const text = await readLimited(req, this.opts.maxBodyBytes);
+        if (text === null) return rpcError(413, -32000, `Request body too large (limit ${this.opts.maxBodyBytes} bytes).`);
+        try {
+          parsedBody = JSON.parse(text);
+        } catch {
+          // Not JSON: the SDK answers the parse error from the original bytes.
+          request = new Request(req.url, { method: 'POST', headers: req.headers, body: text });
+        }
+        const call = parsedBody === undefined ? undefined : classify(req.headers, parsedBody);
+        if (call) return await serve(call, new ToolContext(this.opts.deps, principal), req.signal);
+      }
+      return await this.handler.fetch(request, {
+        ...(parsedBody === undefined ? {} : { parsedBody }),
         authInfo: {
           token: '',
           clientId: principal.credential.kind === 'oauth' ? principal.credential.clientId : principal.credential.id,

@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { isToolError } from '../errors.js';
 import { ToolContext, type McpDeps } from './context.js';
 import { columnSummary } from './render.js';
-import { registerTool } from './tools/define.js';
+import { registerTool, type AnyTool } from './tools/define.js';
 import { describeTable } from './tools/describe_table.js';
 import { explainQuery } from './tools/explain_query.js';
 import { listSources } from './tools/list_sources.js';
@@ -23,7 +23,7 @@ Let the database do the work: aggregate (GROUP BY, COUNT, SUM) and LIMIT in SQL 
 Only single read statements are accepted (SELECT, WITH … SELECT, VALUES, SHOW, EXPLAIN); use explain_query to check an expensive query's plan first.
 Errors carry a code (UNKNOWN_SOURCE, SYNTAX_ERROR, NOT_READ_ONLY, QUERY_TIMEOUT…) and a sentence saying what to change.`;
 
-export const TOOLS = [listSources, searchSchema, describeTable, runQuery, explainQuery] as const;
+export const TOOLS: readonly AnyTool[] = [listSources, searchSchema, describeTable, runQuery, explainQuery];
 
 export function schemaResourceUri(source: string): string {
   return `sequel://sources/${encodeURIComponent(source)}/schema`;
@@ -32,7 +32,7 @@ export function schemaResourceUri(source: string): string {
 export function buildMcpServer(deps: McpDeps, principal: Principal): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} } });
   const ctx = new ToolContext(deps, principal);
-  for (const tool of TOOLS) registerTool(server, ctx, tool as Parameters<typeof registerTool>[2]);
+  for (const tool of TOOLS) registerTool(server, ctx, tool);
 
   server.registerResource(
     'source-schema',

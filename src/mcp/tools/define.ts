@@ -41,8 +41,27 @@ function advertising<S extends z.ZodType>(schema: S, json: JsonObject): S {
   return Object.assign(Object.create(schema) as S, { '~standard': { ...std, jsonSchema: { input: convert, output: convert } } });
 }
 
+/** A tool of any input and output shape (the registry's element type). */
+export type AnyTool = ToolDef<z.ZodObject, z.ZodObject>;
+
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
   return def;
+}
+
+/**
+ * One call of a tool, as both the SDK path and the fast path (../fastPath.ts) run it: rate limit, work,
+ * audit and error mapping (ToolContext.run), then the structured result and its text rendering.
+ */
+export function callTool<I extends z.ZodObject, O extends z.ZodObject>(
+  ctx: ToolContext,
+  def: ToolDef<I, O>,
+  args: z.output<I>,
+  signal: AbortSignal,
+): Promise<CallToolResult> {
+  return ctx.run(def.name, async (note) => {
+    const out = await def.run(ctx, args, note, signal);
+    return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured as Record<string, unknown> };
+  });
 }
 
 export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(server: McpServer, ctx: ToolContext, def: ToolDef<I, O>): void {
@@ -57,10 +76,6 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(serve
       // are meaningful only when readOnlyHint is false, so they are left out of the (size-budgeted) list.
       annotations: { readOnlyHint: true },
     },
-    (async (args: z.output<I>, extra: { mcpReq: { signal: AbortSignal } }): Promise<CallToolResult> =>
-      ctx.run(def.name, async (note) => {
-        const out = await def.run(ctx, args, note, extra.mcpReq.signal);
-        return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured as Record<string, unknown> };
-      })) as never,
+    ((args: z.output<I>, extra: { mcpReq: { signal: AbortSignal } }): Promise<CallToolResult> => callTool(ctx, def, args, extra.mcpReq.signal)) as never,
   );
 }

@@ -57,7 +57,7 @@ export const describeTable = defineTool({
   input,
   output,
   inputJson: { type: 'object', properties: { source: { type: 'string' }, table: { type: 'string', description: 'or schema.table' } }, required: ['source', 'table'] },
-  outputJson: { type: 'object', properties: { source: { type: 'string' }, table: { type: 'object' } }, required: ['table'] },
+  outputJson: { type: 'object', properties: { table: { type: 'object' } }, required: ['table'] },
   async run(ctx: ToolContext, args, note, signal) {
     const source = await ctx.source(args.source);
     note.source = source;

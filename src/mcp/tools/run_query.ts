@@ -30,14 +30,14 @@ export const runQuery = defineTool({
     properties: {
       source: { type: 'string' },
       sql: { type: 'string', description: 'placeholders: $1 (postgres, duckdb), ? (mysql, sqlite)' },
-      params: { type: 'array', description: 'positional values' },
+      params: { type: 'array' },
       max_rows: { type: 'integer' },
     },
     required: ['source', 'sql'],
   },
   outputJson: {
     type: 'object',
-    properties: { columns: { type: 'array' }, rows: { type: 'array' }, row_count: { type: 'integer' }, truncated: { type: 'boolean' }, elapsed_ms: { type: 'number' } },
+    properties: { columns: { type: 'array' }, rows: { type: 'array' }, truncated: { type: 'boolean' } },
     required: ['rows', 'truncated'],
   },
   async run(ctx: ToolContext, args, note, signal) {

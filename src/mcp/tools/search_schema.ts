@@ -79,11 +79,11 @@ export const searchSchema = defineTool({
       pattern: { type: 'string', description: 'fragment or LIKE pattern' },
       object_type: { enum: ['table', 'view', 'column', 'all'] },
       detail: { enum: ['names', 'summary', 'full'] },
-      limit: { type: 'integer', maximum: 500 },
+      limit: { type: 'integer' },
       cursor: { type: 'string' },
     },
   },
-  outputJson: { type: 'object', properties: { objects: { type: 'array' }, total: { type: 'integer' }, next_cursor: { type: ['string', 'null'] } }, required: ['objects'] },
+  outputJson: { type: 'object', properties: { objects: { type: 'array' }, next_cursor: { type: ['string', 'null'] } }, required: ['objects'] },
   async run(ctx: ToolContext, args, note, signal) {
     const kind: NonNullable<Kind> = args.object_type ?? 'all';
     const detail = args.detail ?? 'names';
