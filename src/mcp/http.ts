@@ -34,6 +34,9 @@ export interface McpEndpointOptions {
 
 /** The body as text, or null when it is larger than `max` bytes (read no further than that). */
 async function readLimited(req: Request, max: number): Promise<string | null> {
+  // With a declared length (already checked against the limit) the runtime's own text() is safe, and
+  // on @hono/node-server it reads the socket directly instead of through a web stream.
+  if (req.headers.get('content-length') !== null) return req.text();
   if (!req.body) return '';
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { now, type ApiKeysTable, type DB } from './db.js';
+import { PreparedQuery } from './prepared.js';
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
@@ -18,6 +19,18 @@ export interface ApiKeyInfo {
   /** Source ids the key is limited to; null = all of the org's sources. */
   source_ids: string[] | null;
   revoked_at: string | null;
+}
+
+interface ActiveRow {
+  id: string;
+  org_id: string;
+  name: string;
+  prefix: string;
+  created_by_user_id: string | null;
+  expires_at: string | null;
+  last_used_at: string | null;
+  source_ids: string | null;
+  role: string | null;
 }
 
 /** A live key as the bearer check sees it. */
@@ -54,7 +67,19 @@ function info(row: ApiKeyRow): ApiKeyInfo {
 }
 
 export class ApiKeys {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** The bearer check's lookup, compiled once: it runs on every request. */
+  private readonly byHash: PreparedQuery<ActiveRow, [string]>;
+
+  constructor(private readonly db: Kysely<DB>) {
+    this.byHash = new PreparedQuery(db, 1, (hash) =>
+      db
+        .selectFrom('api_keys as k')
+        .leftJoin('memberships as m', (j) => j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'k.created_by_user_id'))
+        .select(['k.id', 'k.org_id', 'k.name', 'k.prefix', 'k.created_by_user_id', 'k.expires_at', 'k.last_used_at', 'k.source_ids', 'm.role'])
+        .where('k.key_hash', '=', hash)
+        .where('k.revoked_at', 'is', null),
+    );
+  }
 
   async insert(input: {
     orgId: string;
@@ -91,13 +116,7 @@ export class ApiKeys {
    * of the key's organization. Expiry is checked by the caller (it needs the time anyway).
    */
   async findActiveByHash(keyHash: string): Promise<ActiveApiKey | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys as k')
-      .leftJoin('memberships as m', (j) => j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'k.created_by_user_id'))
-      .select(['k.id', 'k.org_id', 'k.name', 'k.prefix', 'k.created_by_user_id', 'k.expires_at', 'k.last_used_at', 'k.source_ids', 'm.role'])
-      .where('k.key_hash', '=', keyHash)
-      .where('k.revoked_at', 'is', null)
-      .executeTakeFirst();
+    const [row] = await this.byHash.execute(keyHash);
     if (!row) return undefined;
     if (row.created_by_user_id !== null && row.role == null) return undefined;
     return {

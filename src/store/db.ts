@@ -161,7 +161,28 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
   sqlite.pragma('foreign_keys = ON');
   // Several processes (the server and a CLI command) may use the file at once.
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', location: file };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs more than running the indexed
+ * lookups the request path makes (key check, source list). Statements are reused by SQL text. Safe
+ * because Kysely runs one query at a time on its single SQLite connection.
+ */
+function withStatementCache(db: Database.Database, max = 256) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 export function now(): string {

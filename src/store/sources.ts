@@ -4,6 +4,7 @@ import type { Engine, TlsMode } from '../connectors/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { now, type DB } from './db.js';
 import { isUniqueViolation } from './errors.js';
+import { PreparedQuery } from './prepared.js';
 import { assertSlug } from './orgs.js';
 
 /** Non-secret connection settings; the password lives apart, encrypted. */
@@ -88,7 +89,12 @@ export interface NewSource {
 }
 
 export class Sources {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** The org's sources, compiled once: every tool call reads them. */
+  private readonly listQuery: PreparedQuery<Row, [string]>;
+
+  constructor(private readonly db: Kysely<DB>) {
+    this.listQuery = new PreparedQuery(db, 1, (orgId) => db.selectFrom('sources').selectAll().where('org_id', '=', orgId).orderBy('name'));
+  }
 
   async create(input: NewSource): Promise<SourceRecord> {
     assertSlug(input.name, 'source name');
@@ -155,7 +161,7 @@ export class Sources {
   }
 
   async list(orgId: string): Promise<SourceRecord[]> {
-    const rows = await this.db.selectFrom('sources').selectAll().where('org_id', '=', orgId).orderBy('name').execute();
+    const rows = await this.listQuery.execute(orgId);
     return rows.map(toRecord);
   }
 

@@ -60,7 +60,7 @@ describe.each(dialects)('store on $name', (dialect) => {
 
   beforeAll(async () => {
     ({ store, cleanup } = await dialect.open());
-    expect(await store.migrate()).toEqual(['001_initial']);
+    expect(await store.migrate()).toContain('001_initial');
   });
   afterAll(async () => {
     await cleanup?.();
