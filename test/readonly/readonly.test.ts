@@ -16,6 +16,8 @@ import type { EngineFixture, FixtureDatabase } from '../connectors/fixture.js';
 import { postgresFixture } from '../connectors/fixtures/postgres.js';
 import { HOSTILE_SHARED, LEGIT_SHARED, type HostileCase, type LegitCase } from './corpus.js';
 import { HOSTILE_POSTGRES, LEGIT_POSTGRES, SETUP_POSTGRES } from './corpus-postgres.js';
+import { HOSTILE_SQLITE, LEGIT_SQLITE, SETUP_SQLITE } from './corpus-sqlite.js';
+import { sqliteFixture } from '../connectors/fixtures/sqlite.js';
 
 interface EngineCorpus {
   fixture: EngineFixture;
@@ -31,6 +33,7 @@ interface EngineCorpus {
 // corpus (test/readonly/corpus-<engine>.ts).
 const ENGINE_CORPORA: EngineCorpus[] = [
   { fixture: postgresFixture, hostile: HOSTILE_POSTGRES, legit: LEGIT_POSTGRES, setup: SETUP_POSTGRES },
+  { fixture: sqliteFixture, hostile: HOSTILE_SQLITE, legit: LEGIT_SQLITE, setup: SETUP_SQLITE },
 ];
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,0 +1,127 @@
+/**
+ * The SQLite connector: the shared conformance suite, then SQLite's own — 64-bit integers, blobs and
+ * declared types, the reader processes (a runaway statement is killed, not waited for, while other calls
+ * go on), files that are missing or not databases, and introspection details.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnector } from '../../src/connectors/index.js';
+import type { Connector } from '../../src/connectors/types.js';
+import { checkSqliteStatement } from '../../src/sql/sqlite.js';
+import { DEFAULT_CAPS, describeConnectorConformance, expectToolError } from './conformance.js';
+import { sqliteConfig, sqliteFixture } from './fixtures/sqlite.js';
+
+describeConnectorConformance(sqliteFixture);
+
+let dir: string;
+let file: string;
+let connector: Connector;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-sqlite-'));
+  file = path.join(dir, 'types.sqlite');
+  const db = new Database(file);
+  db.exec(`
+    create table t (i integer, big integer, r real, s text, b blob, d date, j json, n numeric);
+    insert into t values (42, 9223372036854775807, 1.5, 'héllo', x'deadbeef', '2024-02-29', '{"a":[1,2]}', 12.25);
+    insert into t values (-9007199254740993, -1, 1e308, '', x'', null, null, null);
+    create table parent (a integer, b integer, primary key (a, b));
+    create table child (id integer primary key, pa integer, pb integer, foreign key (pa, pb) references parent);
+    create index child_expr on child (pa + pb);
+    create table many (id integer primary key);
+  `);
+  db.prepare('with recursive s(n) as (select 1 union all select n + 1 from s where n < 300000) insert into many select n from s').run();
+  db.close();
+  connector = await createConnector('sqlite', sqliteConfig(file, { statementTimeoutMs: 5_000 }));
+});
+
+afterAll(async () => {
+  await connector?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sqlite connector specifics', () => {
+  it('keeps 64-bit integers exact: numbers while safe, strings beyond 2^53', async () => {
+    const r = await connector.query('select i, big, r, s, b, d, j, n from t order by rowid', [], DEFAULT_CAPS);
+    expect(r.columns.map((c) => c.type)).toEqual(['integer', 'integer', 'real', 'text', 'blob', 'date', 'json', 'numeric']);
+    expect(r.rows[0]).toEqual([42, '9223372036854775807', 1.5, 'héllo', Buffer.from('deadbeef', 'hex').toString('base64'), '2024-02-29', '{"a":[1,2]}', 12.25]);
+    expect(r.rows[1]).toEqual(['-9007199254740993', -1, 1e308, '', '', null, null, null]);
+  });
+
+  it('names the storage class of expression columns', async () => {
+    const r = await connector.query("select 1 + 1 as i, 2.5 * 2 as f, 'x' || 'y' as s, x'00' as b, null as z", [], DEFAULT_CAPS);
+    expect(r.columns).toEqual([
+      { name: 'i', type: 'integer' },
+      { name: 'f', type: 'real' },
+      { name: 's', type: 'text' },
+      { name: 'b', type: 'blob' },
+      { name: 'z', type: 'null' },
+    ]);
+  });
+
+  it('binds ? parameters in order, including booleans and nulls', async () => {
+    const r = await connector.query('select ? as a, ? as b, ? as c, ? is null as d', ['x', 3, true, null], DEFAULT_CAPS);
+    expect(r.rows).toEqual([['x', 3, 1, 1]]);
+    await expectToolError(connector.query('select ? as a', [], DEFAULT_CAPS), 'QUERY_ERROR', 'missing parameter');
+  });
+
+  it('kills a runaway statement at its timeout, while other calls keep being answered', async () => {
+    const started = Date.now();
+    const slow = connector.query('select count(*) from many a, many b', [], { ...DEFAULT_CAPS, timeoutMs: 800 });
+    // Meanwhile, other calls are served by other reader processes.
+    const quick = await connector.query('select count(*) from many', [], DEFAULT_CAPS);
+    expect(quick.rows).toEqual([[300000]]);
+    await expectToolError(slow, 'QUERY_TIMEOUT', 'runaway statement');
+    const took = Date.now() - started;
+    console.log(`[sqlite] timeout of 800 ms answered after ${took} ms`);
+    expect(took).toBeLessThan(5_000);
+    // The statement really stopped: no reader process is left burning CPU on it.
+    const busy = execFileSync('ps', ['-eo', 'pid,pcpu,args']).toString().split('\n').filter((l) => l.includes('sqlite/child.js') && Number(l.trim().split(/\s+/)[1]) > 50);
+    expect(busy).toEqual([]);
+    // And the source still answers.
+    expect((await connector.query('select 1', [], DEFAULT_CAPS)).rows).toEqual([[1]]);
+  });
+
+  it('an abort stops the statement too', async () => {
+    const ac = new AbortController();
+    const p = connector.query('select count(*) from many a, many b', [], { ...DEFAULT_CAPS, timeoutMs: 30_000, signal: ac.signal });
+    setTimeout(() => ac.abort(), 200);
+    const started = Date.now();
+    await expectToolError(p, 'QUERY_TIMEOUT', 'aborted statement');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('answers SOURCE_UNAVAILABLE for a missing file or one that is not a database', async () => {
+    const missing = await createConnector('sqlite', sqliteConfig(path.join(dir, 'nope.sqlite')));
+    await expectToolError(missing.query('select 1', [], DEFAULT_CAPS), 'SOURCE_UNAVAILABLE', 'missing file');
+    await missing.close();
+    const junk = path.join(dir, 'junk.sqlite');
+    fs.writeFileSync(junk, 'this is not a database file, just text '.repeat(100));
+    const bad = await createConnector('sqlite', sqliteConfig(junk));
+    await expectToolError(bad.query('select * from sqlite_schema', [], DEFAULT_CAPS), 'SOURCE_UNAVAILABLE', 'not a database');
+    await bad.close();
+  });
+
+  it('introspects composite keys, foreign keys to a primary key, and expression indexes', async () => {
+    const cat = await connector.introspect();
+    const child = cat.tables.find((t) => t.name === 'child')!;
+    expect(child.columns.find((c) => c.name === 'pa')?.references).toEqual({ schema: 'main', table: 'parent', column: 'a' });
+    expect(child.columns.find((c) => c.name === 'pb')?.references).toEqual({ schema: 'main', table: 'parent', column: 'b' });
+    expect(child.indexes.find((i) => i.name === 'child_expr')?.columns).toEqual(['(expression)']);
+    const parent = cat.tables.find((t) => t.name === 'parent')!;
+    expect(parent.columns.filter((c) => c.primaryKey).map((c) => c.name)).toEqual(['a', 'b']);
+    expect(cat.tables.some((t) => t.name.startsWith('sqlite_'))).toBe(false);
+  });
+
+  it('the guard tokenizes like SQLite: keywords in strings, comments and quoted names are data', () => {
+    expect(() => checkSqliteStatement("select 'attach' as a -- pragma\n")).not.toThrow();
+    expect(() => checkSqliteStatement('select "load_extension" from t')).not.toThrow();
+    expect(() => checkSqliteStatement('select 1 /* unterminated')).not.toThrow();
+    expect(() => checkSqliteStatement("select 'unterminated")).toThrow(/Unterminated/);
+    expect(() => checkSqliteStatement('  ')).toThrow(/empty/);
+  });
+});
