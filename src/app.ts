@@ -3,6 +3,7 @@
  */
 import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/hono';
 import { Hono } from 'hono';
+import { oauthRoutes } from './auth/oauth/routes.js';
 import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
 import { html, page } from './web/html.js';
@@ -55,6 +56,7 @@ export function createApp(rt: Runtime): App {
   app.get('/metrics', (c) => c.text(rt.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
 
   app.route('/', setupRoutes(rt));
+  if (rt.oauthServer) app.route('/', oauthRoutes(rt, rt.oauthServer));
 
   app.get('/', (c) =>
     c.html(

@@ -39,6 +39,8 @@ const USAGE = `Usage: sequel <command> [options]
   keys create --org <slug> --name <name> [--sources a,b] [--expires 30d] [--json]
   keys list --org <slug> [--json]
   keys revoke --org <slug> <id-or-prefix>
+  authorizations list --org <slug> [--json]   OAuth apps connected to the org (client, user, created, last used)
+  authorizations revoke --org <slug> <id>     revokes it and its tokens; effective on the next request
 
 Environment: SEQUEL_DATA_DIR (./.sequel), SEQUEL_DATABASE_URL, SEQUEL_SECRET_KEY, SEQUEL_PUBLIC_URL,
 SEQUEL_HOST, SEQUEL_PORT, SEQUEL_LOG_LEVEL.`;
@@ -304,6 +306,26 @@ async function main(argv: string[]): Promise<void> {
           const k = await rt.store.apiKeys.revoke(org.id, needle);
           print(v, k, `revoked ${keyLabel(k)}`);
         } else throw new UsageError(`unknown command: keys ${sub ?? ''}`);
+      });
+    case 'authorizations':
+      return withRuntime(config, async (rt) => {
+        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        if (sub === 'list') {
+          const list = await rt.store.oauth.listAuthorizations(org.id);
+          print(
+            v,
+            list,
+            table([
+              ['ID', 'CLIENT', 'USER', 'REDIRECTS TO', 'CREATED', 'LAST USED'],
+              ...list.map((a) => [a.id, a.client_name, a.user_email, a.redirect_host, a.created_at, a.last_used_at ?? 'never']),
+            ]),
+          );
+        } else if (sub === 'revoke') {
+          const id = rest[0];
+          if (!id) throw new UsageError('authorizations revoke needs an authorization id (see authorizations list)');
+          const a = await rt.store.oauth.revokeAuthorization(org.id, id);
+          print(v, a, `revoked ${a.client_name} for ${a.user_email}`);
+        } else throw new UsageError(`unknown command: authorizations ${sub ?? ''}`);
       });
     default:
       throw new UsageError(`unknown command: ${command}`);

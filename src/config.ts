@@ -32,6 +32,24 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Seconds to wait for in-flight calls on shutdown. */
   shutdownGraceSeconds: number;
+  /** Whether Sequel is its own OAuth 2.1 authorization server (SEQUEL_OAUTH=0 turns it off). */
+  oauth: boolean;
+  /** OAuth access-token lifetime in seconds (SEQUEL_ACCESS_TOKEN_TTL; BRIEF §1: one hour). */
+  accessTokenTtlSeconds: number;
+  /** OAuth refresh-token lifetime in seconds, renewed at every rotation (SEQUEL_REFRESH_TOKEN_TTL; 30 days). */
+  refreshTokenTtlSeconds: number;
+  /**
+   * Seconds after a refresh token's rotation during which presenting it again still succeeds (a client
+   * refreshing twice concurrently); later reuse revokes the whole grant (SEQUEL_REFRESH_GRACE_SECONDS; 30).
+   */
+  refreshGraceSeconds: number;
+  /**
+   * Test/development only: `host[:port]` values a Client ID Metadata Document may be fetched from even
+   * though they are loopback or private addresses (SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE). Empty by default.
+   */
+  cimdAllowPrivateHosts: string[];
+  /** A PEM file of extra CA certificates trusted when fetching Client ID Metadata Documents (SEQUEL_OAUTH_CIMD_CA_FILE). */
+  cimdCaFile: string | undefined;
 }
 
 export interface ConfigOverrides {
@@ -106,5 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     maxBodyBytes: intEnv(env, 'SEQUEL_MAX_BODY_BYTES', 1024 * 1024),
     rateLimitPerMinute: intEnv(env, 'SEQUEL_RATE_LIMIT_PER_MINUTE', 600),
     shutdownGraceSeconds: intEnv(env, 'SEQUEL_SHUTDOWN_GRACE_SECONDS', 20),
+    oauth: env.SEQUEL_OAUTH !== '0' && env.SEQUEL_OAUTH !== 'false',
+    accessTokenTtlSeconds: Math.max(1, intEnv(env, 'SEQUEL_ACCESS_TOKEN_TTL', 3600)),
+    refreshTokenTtlSeconds: Math.max(60, intEnv(env, 'SEQUEL_REFRESH_TOKEN_TTL', 30 * 86400)),
+    refreshGraceSeconds: intEnv(env, 'SEQUEL_REFRESH_GRACE_SECONDS', 30),
+    cimdAllowPrivateHosts: listEnv(env, 'SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE').map((h) => h.toLowerCase()),
+    cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
   };
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AuditWriter } from './audit.js';
 import { BearerAuthenticator, type AccessTokenVerifier } from './auth/bearer.js';
+import { createOAuthServer, type OAuthServer } from './auth/oauth/provider.js';
 import type { Config } from './config.js';
 import { createConnector } from './connectors/index.js';
 import { ConnectorManager } from './connectors/manager.js';
@@ -31,6 +32,8 @@ export interface Runtime {
   auth: BearerAuthenticator;
   /** Set by the OAuth provider when it is mounted. */
   oauth?: AccessTokenVerifier;
+  /** The OAuth 2.1 authorization server (config.oauth); app.ts mounts its routes. */
+  oauthServer?: OAuthServer;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -68,6 +71,15 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     logger: log,
   });
   const audit = new AuditWriter(store, log);
+  let oauthServer: OAuthServer | undefined;
+  if (config.oauth) {
+    try {
+      oauthServer = await createOAuthServer({ config, store, keys, log });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const runtime: Runtime = {
     config,
     store,
@@ -77,10 +89,12 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     audit,
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerMinute),
-    auth: new BearerAuthenticator(store, keys),
+    auth: new BearerAuthenticator(store, keys, oauthServer?.verifier),
+    ...(oauthServer ? { oauth: oauthServer.verifier, oauthServer } : {}),
     async close(graceMs = 0) {
       await manager.close(graceMs);
       await audit.flush();
+      await oauthServer?.close();
       await store.close();
     },
   };

@@ -9,6 +9,7 @@ import { AuditLog } from './audit.js';
 import { openDb, type DB, type Dialect } from './db.js';
 import { Descriptions } from './descriptions.js';
 import { StaticMigrationProvider } from './migrations/index.js';
+import { OAuthStore } from './oauth.js';
 import { Organizations } from './orgs.js';
 import { Settings } from './settings.js';
 import { Sources } from './sources.js';
@@ -22,6 +23,7 @@ export class Store {
   readonly descriptions: Descriptions;
   readonly audit: AuditLog;
   readonly settings: Settings;
+  readonly oauth: OAuthStore;
 
   constructor(
     readonly db: Kysely<DB>,
@@ -35,6 +37,7 @@ export class Store {
     this.descriptions = new Descriptions(db);
     this.audit = new AuditLog(db);
     this.settings = new Settings(db);
+    this.oauth = new OAuthStore(db);
   }
 
   /** Applies pending migrations; returns the names applied now. */

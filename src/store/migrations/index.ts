@@ -7,10 +7,14 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../db.js';
 import { m001Initial } from './001_initial.js';
+import { m002OAuth } from './002_oauth.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
-const ALL: Array<[string, DialectMigration]> = [['001_initial', m001Initial]];
+const ALL: Array<[string, DialectMigration]> = [
+  ['001_initial', m001Initial],
+  ['002_oauth', m002OAuth],
+];
 
 export class StaticMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

@@ -1,0 +1,303 @@
+/**
+ * The OAuth sign-in and consent pages (server-rendered, Sequel's look). Every authorization request
+ * comes here twice: once to sign in (email + password), once to see which app asks, where it will
+ * send the user back, and to pick the organization the app may reach — or deny.
+ *
+ * Protections: the interaction is named by a signed, SameSite cookie that oidc-provider checks against
+ * the uid in the path; each form carries a CSRF token derived from that uid under a server key; POSTs
+ * from a foreign Origin are refused; password failures are rate-limited per IP + email and per IP, and
+ * an unknown email costs the same scrypt verification as a wrong password; the pages cannot be framed.
+ */
+import { Hono, type Context } from 'hono';
+import type { InteractionInstance } from 'oidc-provider';
+import { csrfToken } from '../auth/oauth/keys.js';
+import { INTERACTION_PATH, isLoopbackHostname, type OAuthServer } from '../auth/oauth/provider.js';
+import { clientIp, nodeEnv } from '../auth/oauth/node.js';
+import { Throttle } from '../auth/oauth/throttle.js';
+import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
+import { MCP_SCOPE } from '../auth/principal.js';
+import type { Runtime } from '../runtime.js';
+import { safeEqual } from '../secrets.js';
+import type { Membership } from '../store/users.js';
+import { html, page, type Raw } from './html.js';
+
+/** Wrong passwords per (IP, email) and per IP within the window before sign-in is refused for a while. */
+const PER_ACCOUNT_FAILURES = 5;
+const PER_IP_FAILURES = 30;
+const FAILURE_WINDOW_MS = 15 * 60_000;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  // No form-action: Chrome applies it to the redirect chain after the POST, which ends at the client.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  'referrer-policy': 'no-referrer',
+};
+
+interface ClientView {
+  id: string;
+  name: string;
+  redirectUri: string;
+  redirectHost: string;
+  loopback: boolean;
+  /** The client_id is an https URL whose host vouches for the metadata (CIMD). */
+  verifiedHost: string | undefined;
+}
+
+class PageError extends Error {
+  constructor(
+    readonly status: 400 | 403 | 404 | 429 | 500,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function interactionRoutes(rt: Runtime, server: OAuthServer): Hono {
+  const app = new Hono();
+  const { provider } = server;
+  const perAccount = new Throttle(PER_ACCOUNT_FAILURES, FAILURE_WINDOW_MS);
+  const perIp = new Throttle(PER_IP_FAILURES, FAILURE_WINDOW_MS);
+  const publicOrigin = new URL(rt.config.publicUrl).origin;
+
+  const respond = (c: Context, status: number, title: string, body: Raw) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
+    return c.html(page(title, body), status as 200);
+  };
+
+  /** The interaction named by both the path and the signed cookie, or a PageError. */
+  async function load(c: Context): Promise<InteractionInstance> {
+    const node = nodeEnv(c);
+    if (!node) throw new PageError(500, 'The sign-in pages need the Node HTTP server.');
+    server.prepare(node.incoming);
+    let details: InteractionInstance;
+    try {
+      details = await provider.interactionDetails(node.incoming, node.outgoing);
+    } catch {
+      throw new PageError(400, 'This sign-in page has expired or was opened in another browser.');
+    }
+    if (details.uid !== c.req.param('uid')) throw new PageError(400, 'This sign-in page has expired or was opened in another browser.');
+    return details;
+  }
+
+  async function clientView(details: InteractionInstance): Promise<ClientView> {
+    const id = String(details.params.client_id ?? '');
+    const client = await provider.Client.find(id).catch(() => undefined);
+    const redirectUri = String(details.params.redirect_uri ?? '');
+    let redirect: URL | undefined;
+    try {
+      redirect = new URL(redirectUri);
+    } catch {
+      redirect = undefined;
+    }
+    const verifiedHost = client?.clientIdMetadataDocument ? new URL(id).host : undefined;
+    return {
+      id,
+      name: client?.clientName?.trim() || verifiedHost || id,
+      redirectUri,
+      redirectHost: redirect?.host ?? redirectUri,
+      loopback: redirect ? isLoopbackHostname(redirect.hostname) : false,
+      verifiedHost,
+    };
+  }
+
+  /** Refuses a POST without the interaction's CSRF token or from a foreign origin. */
+  function checkForm(c: Context, uid: string, form: Record<string, unknown>): void {
+    const origin = c.req.header('origin');
+    if (origin !== undefined && origin !== 'null' && origin.toLowerCase() !== publicOrigin.toLowerCase()) {
+      throw new PageError(403, 'This form was submitted from another site.');
+    }
+    if (origin === 'null') throw new PageError(403, 'This form was submitted from another site.');
+    const token = typeof form.csrf === 'string' ? form.csrf : '';
+    if (!safeEqual(token, csrfToken(rt.keys, uid))) throw new PageError(403, 'This form is no longer valid; reload the page and try again.');
+  }
+
+  async function finish(c: Context, result: Record<string, unknown>, merge: boolean): Promise<Response> {
+    const node = nodeEnv(c)!;
+    const returnTo = await provider.interactionResult(node.incoming, node.outgoing, result, { mergeWithLastSubmission: merge });
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
+    return c.redirect(returnTo, 303);
+  }
+
+  function clientHeader(cv: ClientView): Raw {
+    return html`<div class="client">
+<p><strong>${cv.name}</strong> wants to connect to Sequel.</p>
+${cv.verifiedHost ? html`<p class="muted">App published by <code>${cv.verifiedHost}</code>.</p>` : html`<p class="muted">The app chose this name itself when it registered.</p>`}
+<p class="muted">After you decide, you will be sent to <code>${cv.redirectHost}</code>.</p>
+${cv.loopback ? html`<p class="warn" role="note">This app runs on your own computer (<code>${cv.redirectHost}</code>). Continue only if you just started it yourself.</p>` : ''}
+</div>`;
+  }
+
+  function signInPage(c: Context, uid: string, cv: ClientView, opts: { status?: number; error?: string; email?: string } = {}) {
+    const action = `${server.basePath}${INTERACTION_PATH}/${uid}`;
+    return respond(
+      c,
+      opts.status ?? 200,
+      'Sign in',
+      html`<div class="card"><h1>Sign in to Sequel</h1>
+${clientHeader(cv)}
+${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
+<form method="post" action="${action}/login">
+<input type="hidden" name="csrf" value="${csrfToken(rt.keys, uid)}">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required autofocus value="${opts.email ?? ''}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+<button type="submit" class="secondary" formaction="${action}/abort" formnovalidate>Cancel</button>
+</form></div>`,
+    );
+  }
+
+  function consentPage(c: Context, uid: string, cv: ClientView, email: string, memberships: Membership[], opts: { status?: number; error?: string } = {}) {
+    const action = `${server.basePath}${INTERACTION_PATH}/${uid}/consent`;
+    const csrf = csrfToken(rt.keys, uid);
+    if (memberships.length === 0) {
+      return respond(
+        c,
+        opts.status ?? 200,
+        'Authorize',
+        html`<div class="card"><h1>No organization to connect</h1>
+${clientHeader(cv)}
+<p class="error" role="alert">You (${email}) are not a member of any organization on this Sequel server. Ask an admin to add you.</p>
+<form method="post" action="${action}"><input type="hidden" name="csrf" value="${csrf}">
+<button type="submit" name="action" value="deny" class="secondary">Back to the app</button></form></div>`,
+      );
+    }
+    return respond(
+      c,
+      opts.status ?? 200,
+      'Authorize',
+      html`<div class="card"><h1>Authorize ${cv.name}</h1>
+${clientHeader(cv)}
+${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
+<p>Signed in as <strong>${email}</strong>. The app will be able to list and query, read-only, the data sources of the organization you choose, as you, until you or an admin revoke it.</p>
+<form method="post" action="${action}">
+<input type="hidden" name="csrf" value="${csrf}">
+<fieldset style="border:0;padding:0;margin:0"><legend><strong>Organization</strong></legend>
+${memberships.map(
+  (m, i) => html`<label style="font-weight:400"><input type="radio" name="org" value="${m.org_id}" style="width:auto"${i === 0 ? html` checked` : ''}> ${m.org_name} <span class="muted">(${m.org_slug}, ${m.role})</span></label>`,
+)}
+</fieldset>
+<button type="submit" name="action" value="approve">Allow access</button>
+<button type="submit" name="action" value="deny" class="secondary">Deny</button>
+</form></div>`,
+    );
+  }
+
+  const errorPage = (c: Context, err: unknown) => {
+    if (err instanceof PageError) {
+      return respond(c, err.status, 'Sign-in problem', html`<div class="card"><h1>Something went wrong</h1><p class="error" role="alert">${err.message}</p><p class="muted">Go back to the app you were connecting and start again.</p></div>`);
+    }
+    throw err;
+  };
+
+  app.get(`${INTERACTION_PATH}/:uid`, async (c) => {
+    try {
+      const details = await load(c);
+      const cv = await clientView(details);
+      if (details.prompt.name === 'login') return signInPage(c, details.uid, cv);
+      const userId = details.session?.accountId ?? '';
+      const user = await rt.store.users.get(userId);
+      if (!user) throw new PageError(400, 'Your sign-in expired; go back to the app and start again.');
+      return consentPage(c, details.uid, cv, user.email, await rt.store.users.membershipsOf(user.id));
+    } catch (err) {
+      return errorPage(c, err);
+    }
+  });
+
+  app.post(`${INTERACTION_PATH}/:uid/login`, async (c) => {
+    try {
+      const form = await c.req.parseBody();
+      const details = await load(c);
+      checkForm(c, details.uid, form);
+      if (details.prompt.name !== 'login') return c.redirect(`${server.basePath}${INTERACTION_PATH}/${details.uid}`, 303);
+      const cv = await clientView(details);
+      const email = String(form.email ?? '').trim().toLowerCase().slice(0, 254);
+      const password = String(form.password ?? '').slice(0, 1024);
+      const ip = clientIp(c);
+      const accountKey = `${ip}\u0000${email}`;
+      const wait = Math.max(perAccount.blockedFor(accountKey), perIp.blockedFor(ip));
+      if (wait > 0) {
+        c.header('retry-after', String(Math.ceil(wait / 1000)));
+        return signInPage(c, details.uid, cv, { status: 429, email, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60_000)} minute(s).` });
+      }
+      const user = email ? await rt.store.users.byEmailWithHash(email) : undefined;
+      // The same scrypt work whether or not the account exists, so timing does not reveal which do.
+      const ok = (await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()))) && !!user?.password_hash;
+      if (!ok || !user) {
+        perAccount.hit(accountKey);
+        perIp.hit(ip);
+        rt.log.info('oauth sign-in failed', { ip });
+        return signInPage(c, details.uid, cv, { status: 401, email, error: 'Wrong email or password.' });
+      }
+      perAccount.reset(accountKey);
+      // Start from a clean browser session: another account's earlier session on this browser would
+      // otherwise make oidc-provider ask to sign that one out first.
+      if (details.session?.uid) {
+        await rt.store.oauth.destroyModelBy('Session', 'uid', details.session.uid);
+        details.session = undefined;
+        await details.save(Math.max(1, details.exp - Math.floor(Date.now() / 1000)));
+      }
+      rt.log.info('oauth sign-in', { userId: user.id, clientId: cv.id });
+      return await finish(c, { login: { accountId: user.id, remember: false } }, true);
+    } catch (err) {
+      return errorPage(c, err);
+    }
+  });
+
+  app.post(`${INTERACTION_PATH}/:uid/abort`, async (c) => {
+    try {
+      const form = await c.req.parseBody();
+      const details = await load(c);
+      checkForm(c, details.uid, form);
+      return await finish(c, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, false);
+    } catch (err) {
+      return errorPage(c, err);
+    }
+  });
+
+  app.post(`${INTERACTION_PATH}/:uid/consent`, async (c) => {
+    try {
+      const form = await c.req.parseBody();
+      const details = await load(c);
+      checkForm(c, details.uid, form);
+      if (details.prompt.name !== 'consent') return c.redirect(`${server.basePath}${INTERACTION_PATH}/${details.uid}`, 303);
+      if (form.action === 'deny') {
+        return await finish(c, { error: 'access_denied', error_description: 'The user denied the authorization request.' }, false);
+      }
+      if (form.action !== 'approve') throw new PageError(400, 'Choose "Allow access" or "Deny".');
+      const userId = details.session?.accountId ?? '';
+      const user = await rt.store.users.get(userId);
+      if (!user) throw new PageError(400, 'Your sign-in expired; go back to the app and start again.');
+      const cv = await clientView(details);
+      const memberships = await rt.store.users.membershipsOf(user.id);
+      // Only an organization the user belongs to, whatever the form says.
+      const membership = memberships.find((m) => m.org_id === form.org);
+      if (!membership) return consentPage(c, details.uid, cv, user.email, memberships, { status: 400, error: 'Pick one of your organizations.' });
+
+      const grant = new provider.Grant({ accountId: user.id, clientId: cv.id });
+      grant.addResourceScope(server.resource, MCP_SCOPE);
+      // OpenID scopes the client asked for (openid, offline_access) — harmless, and refusing them would
+      // only make some clients fail.
+      const missingOIDC = details.prompt.details.missingOIDCScope;
+      if (Array.isArray(missingOIDC) && missingOIDC.length) grant.addOIDCScope(missingOIDC.map(String).join(' '));
+      const grantId = await grant.save();
+      await rt.store.oauth.createAuthorization({
+        grantId,
+        orgId: membership.org_id,
+        userId: user.id,
+        membershipCreatedAt: membership.created_at,
+        clientId: cv.id,
+        clientName: cv.name.slice(0, 200),
+        redirectUri: cv.redirectUri,
+        scope: MCP_SCOPE,
+        expiresAt: new Date(Date.now() + server.grantTtlSeconds * 1000).toISOString(),
+      });
+      rt.log.info('oauth consent', { userId: user.id, orgId: membership.org_id, clientId: cv.id, grantId });
+      return await finish(c, { consent: { grantId } }, true);
+    } catch (err) {
+      return errorPage(c, err);
+    }
+  });
+
+  return app;
+}
