@@ -79,7 +79,7 @@ export const HOSTILE_SHARED: HostileCase[] = [
   { sql: 'BEGIN', why: 'BEGIN' },
   { sql: 'COMMIT', why: 'COMMIT' },
   { sql: 'ROLLBACK', why: 'ROLLBACK' },
-  { sql: 'SAVEPOINT s1', why: 'SAVEPOINT' },
+  { sql: 'SAVEPOINT s1', why: 'SAVEPOINT', expect: ['NOT_READ_ONLY', 'SYNTAX_ERROR'] },
 ];
 
 /** Reads that every engine must allow (no false refusals). */

@@ -18,6 +18,8 @@ import { HOSTILE_SHARED, LEGIT_SHARED, type HostileCase, type LegitCase } from '
 import { HOSTILE_POSTGRES, LEGIT_POSTGRES, SETUP_POSTGRES } from './corpus-postgres.js';
 import { HOSTILE_SQLITE, LEGIT_SQLITE, SETUP_SQLITE } from './corpus-sqlite.js';
 import { sqliteFixture } from '../connectors/fixtures/sqlite.js';
+import { duckdbFixture } from '../connectors/fixtures/duckdb.js';
+import { HOSTILE_DUCKDB, LEGIT_DUCKDB, SETUP_DUCKDB } from './corpus-duckdb.js';
 
 interface EngineCorpus {
   fixture: EngineFixture;
@@ -34,6 +36,7 @@ interface EngineCorpus {
 const ENGINE_CORPORA: EngineCorpus[] = [
   { fixture: postgresFixture, hostile: HOSTILE_POSTGRES, legit: LEGIT_POSTGRES, setup: SETUP_POSTGRES },
   { fixture: sqliteFixture, hostile: HOSTILE_SQLITE, legit: LEGIT_SQLITE, setup: SETUP_SQLITE },
+  { fixture: duckdbFixture, hostile: HOSTILE_DUCKDB, legit: LEGIT_DUCKDB, setup: SETUP_DUCKDB },
 ];
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
