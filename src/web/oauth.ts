@@ -31,7 +31,10 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-frame-options': 'DENY',
   // No form-action: Chrome applies it to the redirect chain after the POST, which ends at the client.
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the form POSTs
+  // (Fetch §3.1.3 "serializing a request origin"), which the CSRF origin check must refuse. same-origin
+  // still keeps the interaction URL away from the client the user is sent on to.
+  'referrer-policy': 'same-origin',
 };
 
 interface ClientView {
