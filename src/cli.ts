@@ -121,7 +121,9 @@ function table(rows: string[][]): string {
 }
 
 async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
+  // Administrative commands work on the store directly; they need no OAuth provider (which takes a
+  // noticeable moment to load). Authorizations are listed and revoked through the store too.
+  const rt = await openRuntime({ ...config, oauth: false }, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
   try {
     return await fn(rt);
   } finally {
