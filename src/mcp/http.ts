@@ -77,8 +77,7 @@ export class McpEndpoint {
       },
       {
         maxRequestBodySize: opts.maxBodyBytes,
-        // Tool results are single JSON bodies; nothing streams mid-call.
-        responseMode: 'json',
+        // The default 'auto' answers with a single JSON body, as no tool emits messages mid-call.
         onerror: (err) => opts.deps.log.debug('mcp request rejected', { err: errorMessage(err) }),
       },
     );
