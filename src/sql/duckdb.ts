@@ -3,7 +3,9 @@
  *   - `extractStatements` counts the statements: exactly one;
  *   - `json_serialize_sql` gives the parse tree of a query: every function and table function anywhere
  *     in it is checked against the deny-list, and a file path or URL used as a table (`FROM 'x.csv'`, a
- *     replacement scan) is refused;
+ *     replacement scan) is refused. A statement it cannot serialize is not a query (every single-statement
+ *     read serializes, PIVOT, SUMMARIZE, DESCRIBE and SHOW included) and is refused before DuckDB is asked
+ *     to prepare it: preparing some statements (CREATE SECRET) already touches the instance's state;
  *   - the prepared statement's type must be SELECT (SHOW, DESCRIBE and SUMMARIZE are SELECTs too).
  * The session (read-only file, external access disabled, configuration locked) holds for anything this
  * misses (layer 1).
@@ -12,7 +14,6 @@ import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api
 import { StatementType } from '@duckdb/node-api';
 import { ToolError } from '../errors.js';
 import { DenyList } from './deny.js';
-import { tokenize } from './sqlite.js';
 import type { QualifiedName, StatementCheck } from './types.js';
 
 export const DUCKDB_DENIED_FUNCTIONS = new DenyList([
@@ -22,7 +23,13 @@ export const DUCKDB_DENIED_FUNCTIONS = new DenyList([
     prefixes: ['read_', 'parquet_', 'json_read'],
   },
   { reason: 'it reaches other databases', prefixes: ['sqlite_', 'postgres_', 'mysql_', 'iceberg_', 'delta_', 'ducklake_', 'odbc_'] },
-  { reason: 'it runs SQL given as text, out of reach of this check', names: ['query', 'query_table'] },
+  {
+    // json_execute_serialized_sql(json_serialize_sql('…')) runs a query held in a string literal, so any
+    // function above would pass through it unseen; json_serialize_plan binds (plans) SQL text.
+    reason: 'it runs SQL given as text, out of reach of this check',
+    names: ['query', 'query_table', 'json_execute_serialized_sql', 'json_serialize_plan'],
+  },
+  { reason: 'it changes session state (the random seed) that outlives the call on a pooled connection', names: ['setseed'] },
   { reason: 'it exposes stored secrets or the environment', names: ['duckdb_secrets', 'which_secret', 'getenv'] },
   { reason: 'it advances a sequence', names: ['nextval', 'currval'] },
   { reason: 'it writes to the database file', names: ['checkpoint', 'force_checkpoint'] },
@@ -57,8 +64,8 @@ export function mapDuckDbError(err: unknown): unknown {
 }
 
 /**
- * Statements that are never reads, by their first keyword (DuckDB's grammar): refused before DuckDB is
- * asked to prepare them — preparing some (CREATE SECRET, INSTALL) already touches state.
+ * Statements that are never reads, by their first keyword (DuckDB's grammar): refused at once with a
+ * message naming them. (Anything else that is not a query is refused when it has no serialized form.)
  */
 const COMMANDS = new Set([
   'insert', 'update', 'delete', 'merge', 'upsert', 'replace', 'truncate', 'create', 'drop', 'alter', 'comment', 'copy',
@@ -66,6 +73,42 @@ const COMMANDS = new Set([
   'vacuum', 'analyze', 'begin', 'start', 'commit', 'end', 'rollback', 'abort', 'savepoint', 'release', 'prepare', 'execute',
   'deallocate', 'grant', 'revoke', 'update_extensions',
 ]);
+
+/**
+ * The first word of `sql` as DuckDB's lexer sees it: block comments nest (`/* /* *\/ SELECT *\/ SET …`
+ * starts with SET), unlike SQLite's, so a tokenizer for another dialect must not be used here.
+ */
+export function leadingWord(sql: string): string | undefined {
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? n : end + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (sql[i] === '/' && sql[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (sql[i] === '*' && sql[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else {
+          i++;
+        }
+      }
+    } else {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i));
+      return m ? m[0].toLowerCase() : undefined;
+    }
+  }
+  return undefined;
+}
 
 /**
  * Checks `sql` on `conn` and returns it prepared (the caller binds and runs it, then destroys it), with
@@ -79,37 +122,41 @@ export async function prepareDuckDbRead(conn: DuckDBConnection, sql: string): Pr
     throw mapDuckDbError(err);
   }
   if (count === 0) throw new ToolError('SYNTAX_ERROR', 'The statement is empty.');
-  if (count > 1) throw new ToolError('NOT_READ_ONLY', 'Exactly one statement is allowed; send each statement in its own call.');
-  const tokens = tokenize(sql);
-  const first = tokens[0];
-  if (first?.kind === 'word' && COMMANDS.has(first.text.toLowerCase())) {
-    throw new ToolError('NOT_READ_ONLY', `Only queries are allowed (SELECT, WITH … SELECT, FROM …, DESCRIBE, SHOW, SUMMARIZE); ${first.text.toUpperCase()} is refused.`);
+  const first = leadingWord(sql);
+  if (count > 1) {
+    throw new ToolError(
+      'NOT_READ_ONLY',
+      first === 'pivot'
+        ? 'A PIVOT without an explicit IN (…) list runs a second statement (it creates an ENUM type); list the values: PIVOT t ON col IN (\'a\', \'b\') USING sum(x).'
+        : 'Exactly one statement is allowed; send each statement in its own call.',
+    );
+  }
+  if (first && COMMANDS.has(first)) {
+    throw new ToolError('NOT_READ_ONLY', `Only queries are allowed (SELECT, WITH … SELECT, FROM …, DESCRIBE, SHOW, SUMMARIZE); ${first.toUpperCase()} is refused.`);
   }
 
-  // The parse tree (queries only; anything else answers error: true and is refused below by its type).
+  // The parse tree of a query; anything else has no serialized form (error: true).
   const serialized = await conn.runAndReadAll('select json_serialize_sql($1::varchar) as tree', [sql]);
-  const tree = JSON.parse(String(serialized.getRows()[0]?.[0] ?? '{}')) as { error?: boolean; statements?: unknown };
+  const tree = JSON.parse(String(serialized.getRows()[0]?.[0] ?? '{}')) as { error?: boolean; error_type?: string; error_message?: string; statements?: unknown };
   if (tree.error) {
-    // Some queries (PIVOT, a WITH ending in DML) have no serialized form: check their function names by
-    // token instead (a name followed by "("); the DML ones are refused by their type below.
-    for (let i = 0; i + 1 < tokens.length; i++) {
-      const t = tokens[i]!;
-      if ((t.kind === 'word' || t.kind === 'quoted') && tokens[i + 1]!.text === '(') {
-        const denied = DUCKDB_DENIED_FUNCTIONS.match(t.text);
-        if (denied) throw new ToolError('NOT_READ_ONLY', `${denied.name}() is refused: ${denied.reason}.`);
-      }
-    }
-  } else {
-    walk(tree.statements, (o) => {
-      if (o.class === 'FUNCTION' && typeof o.function_name === 'string') {
-        const denied = DUCKDB_DENIED_FUNCTIONS.match(o.function_name);
-        if (denied) throw new ToolError('NOT_READ_ONLY', `${denied.name}() is refused: ${denied.reason}.`);
-      }
-      if (o.type === 'BASE_TABLE' && typeof o.table_name === 'string' && FILE_LIKE.test(o.table_name)) {
-        throw new ToolError('NOT_READ_ONLY', `Reading "${o.table_name}" as a table is refused: it is a file or URL outside the source.`);
-      }
-    });
+    if (tree.error_type === 'parser') throw new ToolError('SYNTAX_ERROR', `Parser Error: ${tree.error_message ?? 'the statement does not parse'}`);
+    // Not a query (EXPLAIN, a WITH ending in DML, a command behind a nested comment…): never prepared.
+    throw new ToolError(
+      'NOT_READ_ONLY',
+      first === 'explain'
+        ? 'EXPLAIN is refused here; use explain_query for plans.'
+        : `Only queries are allowed (SELECT, WITH … SELECT, FROM …, DESCRIBE, SHOW, SUMMARIZE, PIVOT … IN (…)); ${first ? `this ${first.toUpperCase()} statement` : 'this statement'} is refused.`,
+    );
   }
+  walk(tree.statements, (o) => {
+    if (o.class === 'FUNCTION' && typeof o.function_name === 'string') {
+      const denied = DUCKDB_DENIED_FUNCTIONS.match(o.function_name);
+      if (denied) throw new ToolError('NOT_READ_ONLY', `${denied.name}() is refused: ${denied.reason}.`);
+    }
+    if (o.type === 'BASE_TABLE' && typeof o.table_name === 'string' && FILE_LIKE.test(o.table_name)) {
+      throw new ToolError('NOT_READ_ONLY', `Reading "${o.table_name}" as a table is refused: it is a file or URL outside the source.`);
+    }
+  });
 
   let prepared: DuckDBPreparedStatement;
   try {

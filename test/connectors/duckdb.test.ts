@@ -139,3 +139,34 @@ describe('duckdb connector specifics', () => {
     expect(duckdbTarget('duckdb:///data/warehouse.duckdb')).toEqual({ kind: 'database', path: '/data/warehouse.duckdb' });
   });
 });
+
+describe('duckdb guard regressions', () => {
+  it('refuses a command hidden behind a nested block comment before DuckDB prepares it', async () => {
+    // DuckDB's lexer nests /* */ comments; preparing CREATE SECRET used to surface an internal
+    // "Secret Storage … already registered" error instead of a refusal.
+    for (const sql of [
+      "/* /* */ SELECT */ CREATE SECRET s1 (TYPE s3, KEY_ID 'AKIAFAKE', SECRET 'fake')",
+      '/* /* */ SELECT */ SET VARIABLE v = 1',
+      '/* /* */ SELECT */ INSTALL httpfs',
+    ]) {
+      await expectToolError(connector.query(sql, [], DEFAULT_CAPS), 'NOT_READ_ONLY', sql);
+    }
+    expect((await connector.query("SELECT getvariable('v') AS v", [], DEFAULT_CAPS)).rows).toEqual([[null]]);
+    // A query behind the same kind of comment is still a query.
+    expect((await connector.query('/* /* */ SET */ SELECT 1 AS x', [], DEFAULT_CAPS)).rows).toEqual([[1]]);
+  });
+
+  it('refuses SQL run from a string by json_execute_serialized_sql', async () => {
+    await expectToolError(
+      connector.query("SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT * FROM query_table(''t'')'))", [], DEFAULT_CAPS),
+      'NOT_READ_ONLY',
+    );
+  });
+
+  it('explains how to write a PIVOT that is one statement', async () => {
+    const err = await expectToolError(connector.query('PIVOT t ON e USING count(*)', [], DEFAULT_CAPS), 'NOT_READ_ONLY');
+    expect(err.message).toMatch(/IN \(/);
+    const r = await connector.query("PIVOT t ON e IN ('happy', 'sad') USING count(*)", [], DEFAULT_CAPS);
+    expect(r.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['happy', 'sad']));
+  });
+});

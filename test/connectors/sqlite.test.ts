@@ -14,6 +14,7 @@ import type { Connector } from '../../src/connectors/types.js';
 import { checkSqliteStatement } from '../../src/sql/sqlite.js';
 import { DEFAULT_CAPS, describeConnectorConformance, expectToolError } from './conformance.js';
 import { sqliteConfig, sqliteFixture } from './fixtures/sqlite.js';
+import { ChildError, ReaderPool, type Reader } from '../../src/connectors/sqlite/pool.js';
 
 describeConnectorConformance(sqliteFixture);
 
@@ -123,5 +124,62 @@ describe('sqlite connector specifics', () => {
     expect(() => checkSqliteStatement('select 1 /* unterminated')).not.toThrow();
     expect(() => checkSqliteStatement("select 'unterminated")).toThrow(/Unterminated/);
     expect(() => checkSqliteStatement('  ')).toThrow(/empty/);
+  });
+});
+
+/**
+ * The reader process on its own, without the token guard in front (as the PostgreSQL suite shows its
+ * session layer alone): statements SQLite itself calls read-only but that change the connection must be
+ * refused there too, and must leave nothing behind for the next call on the same process.
+ */
+describe('sqlite reader process without the guard', () => {
+  let home: string;
+  let db: string;
+  let pool: ReaderPool;
+  let reader: Reader;
+
+  beforeAll(async () => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-sqlite-reader-'));
+    db = path.join(home, 'r.sqlite');
+    const w = new Database(db);
+    w.exec("create table t (a integer); insert into t values (1);");
+    w.close();
+    // One process, so that whatever a statement leaves behind is there for the next request.
+    pool = new ReaderPool(db, 1, 10_000);
+    reader = await pool.acquire();
+  });
+
+  afterAll(async () => {
+    if (reader) pool.release(reader);
+    await pool?.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  const rows = async (sql: string) => (await reader.request({ op: 'query', sql, params: [], batchRows: 100, batchBytes: 65_536 })).rows;
+
+  it.each([
+    'PRAGMA query_only = 0',
+    'PRAGMA writable_schema = 1',
+    "ATTACH ':memory:' AS side",
+    'ATTACH_SELF',
+    'BEGIN',
+    'SAVEPOINT s1',
+    "VACUUM INTO 'copy.sqlite'",
+    'CREATE TEMP TABLE scratch (a)',
+  ])('refuses %s and leaves the session as it was', async (text) => {
+    // ATTACH of an existing, readable file (the source itself) would succeed under the read-only open.
+    const sql = text === 'ATTACH_SELF' ? `ATTACH '${db}' AS side` : text;
+    const err = await reader.request({ op: 'query', sql, params: [], batchRows: 100, batchBytes: 65_536 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, sql).toBeInstanceOf(ChildError);
+    expect((err as ChildError).failure.code).toBe('SEQUEL_NOT_READ_ONLY');
+    expect(reader.alive).toBe(true);
+    expect(await rows('select * from pragma_query_only')).toEqual([[1n]]);
+    // (Reading temp.sqlite_schema below creates the empty temp schema itself, hence the filter.)
+    expect(await rows("select name from pragma_database_list where name <> 'temp'")).toEqual([['main']]);
+    expect(await rows('select count(*) from temp.sqlite_schema')).toEqual([[0n]]);
+    expect(fs.readdirSync(home).sort()).toEqual(['r.sqlite']);
   });
 });

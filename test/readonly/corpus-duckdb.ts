@@ -67,6 +67,18 @@ export const HOSTILE_DUCKDB: HostileCase[] = [
   { sql: "SELECT * FROM \"read_csv\"('/etc/passwd')", why: 'quoted read_csv' },
   { sql: 'UPDATE customers SET name = upper(name)', why: 'UPDATE with a function' },
   { sql: 'USE memory', why: 'USE another database', expect: [NR, 'QUERY_ERROR'] },
+  // DuckDB nests block comments (SQLite does not): a command hidden behind one must still be refused,
+  // and never even prepared.
+  { sql: "/* /* */ SELECT */ CREATE SECRET s3 (TYPE s3, KEY_ID 'x', SECRET 'y')", why: 'CREATE SECRET behind a nested comment' },
+  { sql: '/* /* */ SELECT */ SET VARIABLE v = 1', why: 'SET VARIABLE behind a nested comment' },
+  { sql: "/* /* */ SELECT */ COPY customers TO '/tmp/sequel_duck_out.csv'", why: 'COPY TO behind a nested comment' },
+  // SQL held in a string literal, run by a function: whatever it calls is out of the guard's sight.
+  {
+    sql: "SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT * FROM query_table(''customers'')'))",
+    why: 'json_execute_serialized_sql laundering a denied function',
+  },
+  { sql: "SELECT nextval('seq_evil')", why: 'nextval on a sequence of the file' },
+  { sql: 'SELECT setseed(0.5)', why: 'setseed (session state that outlives the call)' },
 ].map((c) => ({ ...c, expect: (c as HostileCase).expect ?? NR }));
 
 export const LEGIT_DUCKDB: LegitCase[] = [

@@ -78,17 +78,27 @@ function endCursor() {
   cursor = undefined;
 }
 
+/** Re-asserted before every statement, so that nothing a previous call did to the session outlives it. */
+const queryOnly = db.prepare('PRAGMA query_only = 1');
+
+function refuse(/** @type {string} */ message) {
+  const err = new Error(message);
+  /** @type {any} */ (err).code = 'SEQUEL_NOT_READ_ONLY';
+  return err;
+}
+
 /**
  * Layer 2, the engine's own view: exactly one statement (better-sqlite3 refuses a string holding more
- * than one) that SQLite itself reports as read-only (sqlite3_stmt_readonly).
+ * than one) that SQLite itself reports as read-only (sqlite3_stmt_readonly) and that returns rows.
+ * The readonly flag alone is not enough: SQLite reports ATTACH, DETACH, BEGIN/COMMIT/SAVEPOINT/RELEASE,
+ * REINDEX and `PRAGMA query_only = 0` / `PRAGMA writable_schema = 1` as read-only, and they change the
+ * connection for every later call on this process. None of them returns rows; every read does.
  */
 function prepareRead(/** @type {string} */ sql) {
+  queryOnly.run();
   const stmt = db.prepare(sql);
-  if (!stmt.readonly) {
-    const err = new Error('SQLite reports that this statement writes to the database; only reads are allowed.');
-    /** @type {any} */ (err).code = 'SEQUEL_NOT_READ_ONLY';
-    throw err;
-  }
+  if (!stmt.readonly) throw refuse('SQLite reports that this statement writes to the database; only reads are allowed.');
+  if (!stmt.reader) throw refuse('This statement returns no rows, so it is not a query (it would change the session); only reads are allowed.');
   return stmt;
 }
 
@@ -117,11 +127,6 @@ function handle(msg) {
       endCursor();
       const stmt = prepareRead(String(msg.sql));
       const params = bindable(msg.params ?? []);
-      if (!stmt.reader) {
-        // A read that returns no rows (rare for SELECT); run it for its effect-free answer.
-        stmt.run(...params);
-        return { columns: [], rows: [], done: true };
-      }
       const columns = stmt.columns().map((c) => ({ name: c.name, type: c.type }));
       limits = { batchRows: msg.batchRows ?? 256, batchBytes: msg.batchBytes ?? 256 * 1024 };
       cursor = /** @type {IterableIterator<unknown[]>} */ (stmt.raw(true).iterate(...params));
