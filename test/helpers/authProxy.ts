@@ -1,6 +1,6 @@
 /**
- * A small reverse proxy that adds `Authorization: Bearer <token>` to every request — how tools that send
- * no credentials (the official conformance suite) reach Sequel without any bypass in the server.
+ * A small reverse proxy that adds `Authorization: Bearer <token>` to requests — how tools that send no
+ * credentials (the official conformance suite) reach Sequel without any bypass in the server.
  * Everything else (method, path, Host, Origin, body, streamed response) passes through unchanged.
  */
 import http from 'node:http';
@@ -12,10 +12,20 @@ export interface AuthProxy {
   close(): Promise<void>;
 }
 
-export async function startAuthProxy(target: string, token: string, port = 0): Promise<AuthProxy> {
+export interface AuthProxyOptions {
+  /** Listen here (0: any free port). */
+  port?: number;
+  /** Only requests whose path starts with this get the header (default: all). */
+  pathPrefix?: string;
+}
+
+/** `token` may be a function, read per request (a token obtained after the proxy started). */
+export async function startAuthProxy(target: string, token: string | (() => string | undefined), opts: AuthProxyOptions = {}): Promise<AuthProxy> {
   const t = new URL(target);
   const server = http.createServer((req, res) => {
-    const headers = { ...req.headers, authorization: `Bearer ${token}` };
+    const headers = { ...req.headers };
+    const bearer = typeof token === 'function' ? token() : token;
+    if (bearer && (!opts.pathPrefix || req.url?.startsWith(opts.pathPrefix))) headers.authorization = `Bearer ${bearer}`;
     const upstream = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
@@ -26,11 +36,15 @@ export async function startAuthProxy(target: string, token: string, port = 0): P
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const actual = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actual}`,
     port: actual,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

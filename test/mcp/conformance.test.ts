@@ -25,7 +25,7 @@ beforeAll(async () => {
   const proxyPort = await freePort();
   ts = await startTestServer({ demo: false, env: { SEQUEL_PUBLIC_URL: `http://127.0.0.1:${proxyPort}` } });
   const { key } = await ts.key('conformance');
-  proxy = await startAuthProxy(ts.url, key, proxyPort);
+  proxy = await startAuthProxy(ts.url, key, { port: proxyPort });
 }, 300_000);
 
 afterAll(async () => {

@@ -3,57 +3,19 @@
  * keyed hashes, secrets encrypted, consumption and the refresh grace window, grant revocation, purge,
  * and the per-organization authorization list.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterFactory, type StoreAdapter } from '../../src/auth/oauth/adapter.js';
 import { hashTokenId } from '../../src/auth/oauth/keys.js';
 import { silentLogger } from '../../src/log.js';
 import { ServerKeys } from '../../src/secrets.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { createTempPgDatabase, requireService } from '../helpers/services.js';
+import type { Store } from '../../src/store/index.js';
+import { requireService } from '../helpers/services.js';
+import { storeDialects } from '../helpers/stores.js';
 
 const pgUp = await requireService('postgres', 'OAuth adapter suite on PostgreSQL');
 const { errors } = await import('oidc-provider');
 
-interface Opened {
-  store: Store;
-  cleanup(): Promise<void>;
-}
-
-const dialects: Array<{ name: string; open(): Promise<Opened> }> = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-oauth-store-'));
-      const store = openStore({ dataDir: dir });
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-];
-if (pgUp) {
-  dialects.push({
-    name: 'postgres',
-    async open() {
-      const db = await createTempPgDatabase('sequel_oauth');
-      const store = openStore({ databaseUrl: db.url, dataDir: os.tmpdir() });
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await db.drop();
-        },
-      };
-    },
-  });
-}
+const dialects = storeDialects(pgUp, 'sequel_oauth');
 
 const keys = new ServerKeys(Buffer.alloc(32, 9));
 const GRACE_MS = 30_000;

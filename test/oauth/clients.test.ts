@@ -12,11 +12,11 @@
  * The user's part (sign-in, consent) is played over HTTP by the test, as a browser would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAuthProxy } from '../helpers/authProxy.js';
 import { node22, toolBin } from '../helpers/node22.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
 import { authorizeInBrowser, createUser, registerClient, tokensFor } from './helpers.js';
@@ -154,12 +154,13 @@ describe('@modelcontextprotocol/conformance server scenarios with an OAuth acces
     // token, and is Sequel's public URL (the token's audience), as a reverse proxy would be.
     const proxyPort = await freePort();
     const server = await startTestServer({ demo: false, env: { SEQUEL_PUBLIC_URL: `http://127.0.0.1:${proxyPort}` } });
-    const proxy = await startMcpTokenProxy(server.url, proxyPort);
+    let token: string | undefined;
+    const proxy = await startAuthProxy(server.url, () => token, { port: proxyPort, pathPrefix: '/mcp' });
     try {
       await createUser(server, 'ada@example.com', [['alpha', 'member']]);
       // The OAuth flow itself goes through the public URL (the proxy), as a browser's would.
       const t = await tokensFor(proxy.url, { email: 'ada@example.com' });
-      proxy.token = t.access_token;
+      token = t.access_token;
       {
         const cli = path.resolve(import.meta.dirname, '../../node_modules/@modelcontextprotocol/conformance/dist/index.js');
         for (const scenario of ['server-initialize', 'tools-list']) {
@@ -178,32 +179,3 @@ describe('@modelcontextprotocol/conformance server scenarios with an OAuth acces
     }
   }, 180_000);
 });
-
-/**
- * A reverse proxy that adds `Authorization: Bearer <token>` to /mcp requests only (the conformance suite
- * sends no credentials); everything else, Host included, passes through unchanged.
- */
-async function startMcpTokenProxy(target: string, port: number): Promise<{ url: string; token: string; close(): Promise<void> }> {
-  const t = new URL(target);
-  const state = { url: `http://127.0.0.1:${port}`, token: '', close: async () => {} };
-  const server = http.createServer((req, res) => {
-    const headers = { ...req.headers };
-    if (req.url?.startsWith('/mcp') && state.token) headers.authorization = `Bearer ${state.token}`;
-    const upstream = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', (err) => {
-      res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`proxy error: ${err.message}`);
-    });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  state.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return state;
-}

@@ -1,56 +1,18 @@
 /**
  * The store's shared suite: every aggregate, on both dialects (the embedded SQLite file and PostgreSQL).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, hashApiKey } from '../../src/auth/apiKeys.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
 import { ServerKeys } from '../../src/secrets.js';
 import { addSource, connectionConfig, sourceView } from '../../src/sources.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { createTempPgDatabase, requireService, type TempDatabase } from '../helpers/services.js';
+import type { Store } from '../../src/store/index.js';
+import { requireService } from '../helpers/services.js';
+import { storeDialects } from '../helpers/stores.js';
 
 const pgUp = await requireService('postgres', 'store suite on PostgreSQL');
 
-interface Dialect {
-  name: 'sqlite' | 'postgres';
-  open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
-}
-
-const dialects: Dialect[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-store-'));
-      const store = openStore({ dataDir: dir });
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-];
-if (pgUp) {
-  dialects.push({
-    name: 'postgres',
-    async open() {
-      const db: TempDatabase = await createTempPgDatabase('sequel_store');
-      const store = openStore({ databaseUrl: db.url, dataDir: os.tmpdir() });
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await db.drop();
-        },
-      };
-    },
-  });
-}
+const dialects = storeDialects(pgUp);
 
 const keys = new ServerKeys(Buffer.alloc(32, 7));
 
