@@ -18,6 +18,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { ToolError, isToolError } from '../../errors.js';
 import { mapDuckDbError, prepareDuckDbRead } from '../../sql/duckdb.js';
+import { withDeadline } from '../deadline.js';
 import { ResultCollector } from '../results.js';
 import type { Catalog, CatalogTable, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
 import { encodeDuckValue } from './values.js';
@@ -137,24 +138,21 @@ export class DuckDbConnector implements Connector {
   private async withConnection<T>(timeoutMs: number, signal: AbortSignal | undefined, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (signal?.aborted) throw new ToolError('QUERY_TIMEOUT', 'The call was cancelled before it started.');
     const conn = await this.connection();
-    let why: 'timeout' | 'abort' | undefined;
-    const stop = (reason: 'timeout' | 'abort') => {
-      why ??= reason;
-      conn.interrupt();
-    };
-    const timer = setTimeout(() => stop('timeout'), timeoutMs);
-    const onAbort = () => stop('abort');
-    signal?.addEventListener('abort', onAbort, { once: true });
+    let interrupted = false;
     try {
-      return await work(conn);
-    } catch (err) {
-      if (why === 'timeout') throw new ToolError('QUERY_TIMEOUT', `The statement ran longer than ${timeoutMs} ms and was interrupted; narrow it (WHERE, LIMIT) or aggregate.`);
-      if (why === 'abort') throw new ToolError('QUERY_TIMEOUT', 'The call was cancelled and the statement interrupted.');
-      throw mapDuckDbError(err);
+      return await withDeadline({
+        timeoutMs,
+        signal,
+        stop: () => {
+          interrupted = true;
+          conn.interrupt();
+        },
+        stopped: 'interrupted',
+        mapError: mapDuckDbError,
+        work: () => work(conn),
+      });
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      this.release(conn, why === undefined);
+      this.release(conn, !interrupted);
     }
   }
 

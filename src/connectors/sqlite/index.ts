@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ToolError, isToolError } from '../../errors.js';
 import { checkSqliteStatement } from '../../sql/sqlite.js';
+import { withDeadline } from '../deadline.js';
 import { ResultCollector } from '../results.js';
 import type {
   Catalog,
@@ -153,26 +154,17 @@ export class SqliteConnector implements Connector {
   private async withReader<T>(timeoutMs: number, signal: AbortSignal | undefined, work: (r: Reader) => Promise<T>): Promise<T> {
     if (signal?.aborted) throw new ToolError('QUERY_TIMEOUT', 'The call was cancelled before it started.');
     const reader = await this.acquire();
-    let why: 'timeout' | 'abort' | undefined;
-    const stop = (reason: 'timeout' | 'abort') => {
-      why ??= reason;
-      reader.kill();
-    };
-    const timer = setTimeout(() => stop('timeout'), timeoutMs);
-    const onAbort = () => stop('abort');
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await work(reader);
-    } catch (err) {
-      if (why === 'timeout') {
-        throw new ToolError('QUERY_TIMEOUT', `The statement ran longer than ${timeoutMs} ms and was stopped; narrow it (WHERE, LIMIT) or aggregate.`);
-      }
-      if (why === 'abort') throw new ToolError('QUERY_TIMEOUT', 'The call was cancelled and the statement stopped.');
-      if (err instanceof ReaderGone) throw new ToolError('SOURCE_UNAVAILABLE', 'The SQLite reader process ended unexpectedly; retry.');
-      throw mapSqliteError(err);
+      return await withDeadline({
+        timeoutMs,
+        signal,
+        stop: () => reader.kill(),
+        stopped: 'stopped',
+        mapError: (err) => (err instanceof ReaderGone ? new ToolError('SOURCE_UNAVAILABLE', 'The SQLite reader process ended unexpectedly; retry.') : mapSqliteError(err)),
+        work: () => work(reader),
+      });
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      // A killed reader is dropped by the pool; a live one serves the next call.
       this.pool.release(reader);
     }
   }
