@@ -169,6 +169,28 @@ export class ConnectorManager {
     return this.status.get(sourceId) ?? { health: 'unknown', checkedAt: null, lastError: null };
   }
 
+  /**
+   * The source's health, checked with a ping when nothing recent is known — but never waiting longer
+   * than `budgetMs` (a source that is down must not slow down listing the others); 'unknown' then.
+   */
+  async health(source: SourceRecord, budgetMs = 1_500, maxAgeMs = 60_000): Promise<SourceHealth> {
+    const known = this.statusOf(source.id);
+    if (known.checkedAt && Date.now() - Date.parse(known.checkedAt) < maxAgeMs) return known.health;
+    const ping = this.use(source, (c) => c.ping()).then(
+      () => 'ok' as const,
+      (err: unknown) => (isToolError(err) && err.code === 'SOURCE_UNAVAILABLE' ? ('unavailable' as const) : known.health),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<SourceHealth>((resolve) => {
+      timer = setTimeout(() => resolve(known.health), budgetMs);
+    });
+    try {
+      return await Promise.race([ping, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Closes one source's connector now (the source was deleted). */
   async evict(sourceId: string): Promise<void> {
     const entry = this.entries.get(sourceId);

@@ -22,11 +22,12 @@ export const listSources = defineTool({
   outputJson: { type: 'object', properties: { sources: { type: 'array' } }, required: ['sources'] },
   async run(ctx: ToolContext) {
     const sources = await ctx.visibleSources();
-    const list = sources.map((s) => ({
+    const health = await Promise.all(sources.map((s) => ctx.deps.manager.health(s)));
+    const list = sources.map((s, i) => ({
       name: s.name,
       engine: s.engine,
       description: s.description,
-      status: ctx.deps.manager.statusOf(s.id).health,
+      status: health[i]!,
     }));
     const text = list.length
       ? list.map((s) => `${s.name} (${s.engine}${s.status === 'unavailable' ? ', unavailable' : ''})${s.description ? ': ' + s.description : ''}`).join('\n')
