@@ -20,6 +20,8 @@ import { HOSTILE_SQLITE, LEGIT_SQLITE, SETUP_SQLITE } from './corpus-sqlite.js';
 import { sqliteFixture } from '../connectors/fixtures/sqlite.js';
 import { duckdbFixture } from '../connectors/fixtures/duckdb.js';
 import { HOSTILE_DUCKDB, LEGIT_DUCKDB, SETUP_DUCKDB } from './corpus-duckdb.js';
+import { mysqlFixture } from '../connectors/fixtures/mysql.js';
+import { HOSTILE_MYSQL, LEGIT_MYSQL, SETUP_MYSQL } from './corpus-mysql.js';
 
 interface EngineCorpus {
   fixture: EngineFixture;
@@ -37,6 +39,7 @@ const ENGINE_CORPORA: EngineCorpus[] = [
   { fixture: postgresFixture, hostile: HOSTILE_POSTGRES, legit: LEGIT_POSTGRES, setup: SETUP_POSTGRES },
   { fixture: sqliteFixture, hostile: HOSTILE_SQLITE, legit: LEGIT_SQLITE, setup: SETUP_SQLITE },
   { fixture: duckdbFixture, hostile: HOSTILE_DUCKDB, legit: LEGIT_DUCKDB, setup: SETUP_DUCKDB },
+  { fixture: mysqlFixture, hostile: HOSTILE_MYSQL, legit: LEGIT_MYSQL, setup: SETUP_MYSQL },
 ];
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────
 

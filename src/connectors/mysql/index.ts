@@ -1,0 +1,70 @@
+/**
+ * The MySQL/MariaDB connector: the statement guard (layer 2, src/sql/mysql.ts) in front of the read-only
+ * session (layers 1 and 3, session.ts). Built on mysql2; the registry (../index.ts) loads this module
+ * lazily and calls `create`. Written to MariaDB 10.11 (tested) and MySQL 8 (the differences — statement
+ * timeout variable, EXPLAIN FORMAT=TREE, JSON type, COLUMN_DEFAULT quoting — are handled by flavor).
+ */
+import { ToolError } from '../../errors.js';
+import { checkMysqlStatement, loadMysqlGuard } from '../../sql/mysql.js';
+import type { Catalog, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
+import { MysqlSession } from './session.js';
+
+export { MysqlSession, mysqlSettings } from './session.js';
+
+export class MysqlConnector implements Connector {
+  readonly engine = 'mysql' as const;
+  private readonly session: MysqlSession;
+
+  constructor(config: ConnectionConfig) {
+    this.session = new MysqlSession(config);
+    // Start loading the parser now, so the first query does not pay for it.
+    void loadMysqlGuard().catch(() => undefined);
+  }
+
+  ping(signal?: AbortSignal): Promise<{ version: string }> {
+    return this.session.ping(signal);
+  }
+
+  introspect(options: IntrospectOptions = {}): Promise<Catalog> {
+    return this.session.introspect(options.schemas, options.signal);
+  }
+
+  private async check(sql: string, params: readonly unknown[]) {
+    const check = await checkMysqlStatement(sql, this.session.serverFlavor);
+    if (check.paramCount !== params.length) {
+      throw new ToolError(
+        'INVALID_ARGUMENT',
+        `The statement has ${check.paramCount} ? placeholder${check.paramCount === 1 ? '' : 's'} but ${params.length} parameter${params.length === 1 ? ' was' : 's were'} given.`,
+      );
+    }
+    return check;
+  }
+
+  async query(sql: string, params: readonly unknown[], options: QueryOptions): Promise<QueryResult> {
+    await this.check(sql, params);
+    return this.session.query(sql, params, options);
+  }
+
+  async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult> {
+    const check = await this.check(sql, params);
+    if (check.kind !== 'select') {
+      throw new ToolError(
+        'INVALID_ARGUMENT',
+        check.kind === 'explain'
+          ? 'Pass the query itself: EXPLAIN is added for you (and ANALYZE is never run).'
+          : `${check.kind === 'show' ? 'SHOW' : 'DESCRIBE'} has no plan; pass a query (SELECT, WITH … SELECT, TABLE, VALUES).`,
+      );
+    }
+    return this.session.explain(sql, params, options);
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
+
+export function create(config: ConnectionConfig): Connector {
+  return new MysqlConnector(config);
+}
+
+export default create;

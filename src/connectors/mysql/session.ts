@@ -1,0 +1,605 @@
+/**
+ * The MySQL/MariaDB session: read-only layers 1 and 3 of BRIEF §3, the bounded pool, streaming with caps,
+ * and cancellation. `MysqlConnector` (index.ts) puts the statement guard (layer 2) in front of it; this
+ * class is exported on its own so that a test can show the session holding without the guard.
+ *
+ * Layer 1, per connection (once) and per call:
+ *   - `SET SESSION TRANSACTION READ ONLY`, `time_zone = '+00:00'` (TIMESTAMP values arrive in UTC) and the
+ *     server's `sql_mode` minus `ANSI`, `ANSI_QUOTES` and `NO_BACKSLASH_ESCAPES`, so that strings and
+ *     identifiers are lexed exactly as the guard lexes them;
+ *   - the statement timeout: MariaDB `max_statement_time` (seconds, fractional; every statement), MySQL
+ *     `max_execution_time` (milliseconds; SELECT only); the flavor is detected from `VERSION()`;
+ *   - every call runs inside `START TRANSACTION READ ONLY` … `ROLLBACK`; a connection whose state is
+ *     unknown (cancelled, truncated mid-stream, lost, failed rollback) is destroyed, never reused.
+ * Layer 3: the statement goes through the binary protocol (`execute`: COM_STMT_PREPARE + EXECUTE), so
+ * parameters are bound by the server, never spliced; a prepared statement is always exactly one
+ * statement. The client never sets CLIENT_MULTI_STATEMENTS and clears CLIENT_LOCAL_FILES, so neither a
+ * text-protocol fallback nor a `LOAD DATA LOCAL` can reach beyond one statement or read client files.
+ *
+ * Streaming: rows are converted and offered to a `ResultCollector` as they arrive; at the row or byte cap
+ * the socket is paused at once and the connection destroyed (the server stops at its next write, and a
+ * `KILL QUERY` from a separate connection makes sure), so memory stays bounded by the caps whatever the
+ * table size. mysql2 buffers nothing when `execute` is used without a callback.
+ *
+ * Cancellation: at the timeout (the server's own timeout fires first; a client timer at timeout + 1 s is
+ * the backstop) or on abort, `KILL QUERY <thread id>` runs from a dedicated connection outside the pool
+ * (so a full pool cannot block it) and the connection is destroyed; the call answers QUERY_TIMEOUT after
+ * the kill has been sent.
+ */
+import type { EventEmitter } from 'node:events';
+import mysql from 'mysql2';
+import type { Connection, ConnectionOptions, FieldPacket, Pool, PoolConnection, PoolOptions } from 'mysql2';
+import { ToolError } from '../../errors.js';
+import type { MysqlFlavor } from '../../sql/mysql.js';
+import { describeTarget, parseDsn, redactUrl } from '../dsn.js';
+import { ResultCollector } from '../results.js';
+import type { Catalog, ColumnMeta, ConnectionConfig, ExplainResult, JsonValue, QueryOptions, QueryResult } from '../types.js';
+import { readCatalog, SYSTEM_SCHEMAS } from './catalog.js';
+import { isConnectionFailure, mapMysqlError, timeoutError, type ErrorContext } from './errors.js';
+import { mysqlConverter, mysqlTypeName, type Converter } from './values.js';
+
+/** The client timer fires this long after the statement timeout, so the server's own timeout wins. */
+const CLIENT_GRACE_MS = 1_000;
+/** How long a KILL may take before the call answers anyway. */
+const KILL_WAIT_MS = 3_000;
+/** sql_mode flags that change how the text is lexed; the session never has them. */
+const LEXICAL_MODES = new Set(['ANSI', 'ANSI_QUOTES', 'NO_BACKSLASH_ESCAPES']);
+/** Server-side prepared statements kept per connection (an LRU in mysql2); bounds the server's count too. */
+const PREPARED_PER_CONNECTION = 64;
+
+export interface MysqlSettings {
+  pool: PoolOptions;
+  /** For the connection that sends KILL QUERY: same server and credentials, no database, no pool. */
+  killer: ConnectionOptions;
+  /** `host:port/database`, for messages. */
+  target: string;
+  database: string | undefined;
+  password: string | undefined;
+}
+
+/** Builds mysql2's options from a source's config; never hands the raw DSN to the driver. */
+export function mysqlSettings(config: ConnectionConfig): MysqlSettings {
+  const dsn = parseDsn(config.url);
+  if (dsn.scheme !== 'mysql' && dsn.scheme !== 'mariadb') {
+    throw new ToolError('SOURCE_UNAVAILABLE', `The connection URL ${redactUrl(config.url)} is not a mysql:// or mariadb:// URL.`);
+  }
+  const password = config.password ?? dsn.password;
+  const tls = config.tls?.mode ?? 'disable';
+  const ssl =
+    tls === 'disable'
+      ? undefined
+      : tls === 'require'
+        ? // Encrypted, not verified: what `require` means for libpq and MySQL clients alike.
+          { rejectUnauthorized: false }
+        : { rejectUnauthorized: true, ...(config.tls?.ca ? { ca: config.tls.ca } : {}) };
+  const socket = dsn.host.startsWith('/');
+  const base: ConnectionOptions = {
+    ...(socket ? { socketPath: dsn.host } : { host: dsn.host, port: dsn.port ?? 3306 }),
+    user: dsn.user ?? '',
+    password: password ?? '',
+    connectTimeout: config.connectTimeoutMs,
+    charset: 'UTF8MB4_GENERAL_CI',
+    ...(ssl ? { ssl } : {}),
+    // Values: exact big numbers and decimals as strings, dates as the server's text (no JS Date and its
+    // time zone shifts), JSON as text parsed by values.ts, rows as arrays.
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    jsonStrings: true,
+    rowsAsArray: true,
+    timezone: 'Z',
+    // One statement per call, no client files: never CLIENT_MULTI_STATEMENTS, and CLIENT_LOCAL_FILES off
+    // so the server cannot ask for a local file (LOAD DATA LOCAL) even if a statement got that far.
+    multipleStatements: false,
+    flags: ['-MULTI_STATEMENTS', '-LOCAL_FILES'],
+    infileStreamFactory: undefined,
+    maxPreparedStatements: PREPARED_PER_CONNECTION,
+    enableKeepAlive: true,
+    keepAliveInitialDelay: 10_000,
+    trace: false,
+    connectAttributes: { program_name: 'sequel' },
+  };
+  return {
+    pool: {
+      ...base,
+      ...(dsn.database ? { database: dsn.database } : {}),
+      connectionLimit: Math.max(1, config.poolMax),
+      maxIdle: Math.max(1, config.poolMax),
+      idleTimeout: 60_000,
+      waitForConnections: true,
+      queueLimit: 0,
+    },
+    killer: base,
+    target: describeTarget(dsn, 3306),
+    database: dsn.database,
+    password,
+  };
+}
+
+interface ConnState {
+  /** The statement timeout the session currently has, in ms. */
+  timeoutMs: number | undefined;
+}
+
+/** One call in flight: its connection and how it ended. */
+interface Call {
+  conn: PoolConnection | undefined;
+  cancelled: 'timeout' | 'abort' | 'close' | undefined;
+  /** The connection must not go back to the pool. */
+  discard: boolean;
+  killed: Promise<void> | undefined;
+  cancel(why: 'timeout' | 'abort' | 'close'): void;
+}
+
+/** What a call's body can do on its connection (inside the read-only transaction). */
+export interface CallApi {
+  flavor: MysqlFlavor;
+  version: string;
+  database: string | null;
+  /** Streams one statement into the collector; returns its columns. */
+  stream(sql: string, params: readonly unknown[], collector: ResultCollector): Promise<ColumnMeta[]>;
+  /** Runs one statement and returns all its rows (catalog and EXPLAIN: small results). */
+  all(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[][]; fields: FieldPacket[] }>;
+}
+
+type Row = unknown[];
+
+function textQuery(conn: Connection, sql: string): Promise<Row[]> {
+  return new Promise((resolve, reject) => {
+    conn.query({ sql, rowsAsArray: true }, (err, rows) => (err ? reject(err) : resolve(Array.isArray(rows) ? (rows as unknown as Row[]) : [])));
+  });
+}
+
+/** JSON-friendly parameters for the binary protocol: bigint as text, objects as JSON text. */
+function bindable(params: readonly unknown[]): unknown[] {
+  return params.map((p) => {
+    if (p === undefined) return null;
+    if (typeof p === 'bigint') return p.toString();
+    if (p !== null && typeof p === 'object' && !(p instanceof Date) && !Buffer.isBuffer(p)) return JSON.stringify(p);
+    return p;
+  });
+}
+
+function errno(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null ? (err as { errno?: number }).errno : undefined;
+}
+
+const destroyed = new WeakSet<PoolConnection>();
+
+function destroyConnection(conn: PoolConnection): void {
+  if (destroyed.has(conn)) return;
+  destroyed.add(conn);
+  try {
+    conn.pause();
+  } catch {
+    // already closed
+  }
+  try {
+    conn.destroy();
+  } catch {
+    // already closed
+  }
+  // destroy() only half-closes (stream.end()); a paused socket with unread rows must be torn down.
+  (conn as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
+}
+
+export class MysqlSession {
+  private readonly settings: MysqlSettings | ToolError;
+  private readonly pool: Pool | undefined;
+  private readonly connState = new WeakMap<PoolConnection, ConnState>();
+  private readonly active = new Set<Call>();
+  private killer: Promise<Connection> | undefined;
+  private flavor: MysqlFlavor | undefined;
+  private version = '';
+  private database: string | null = null;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly config: ConnectionConfig) {
+    let settings: MysqlSettings | ToolError;
+    try {
+      settings = mysqlSettings(config);
+    } catch (err) {
+      // A malformed URL is the source's problem, answered on every call, not a crash at construction.
+      settings = err instanceof ToolError ? err : new ToolError('SOURCE_UNAVAILABLE', err instanceof Error ? err.message : String(err));
+    }
+    this.settings = settings;
+    if (!(settings instanceof ToolError)) {
+      this.pool = mysql.createPool(settings.pool);
+      // A pooled connection that dies while idle emits 'error'; without a listener that would crash the
+      // process. The pool drops such connections itself.
+      this.pool.on('connection', (conn: PoolConnection) => {
+        conn.on('error', () => undefined);
+      });
+      (this.pool as unknown as EventEmitter).on('error', () => undefined);
+    }
+  }
+
+  /** The server flavor, once a connection has been made. */
+  get serverFlavor(): MysqlFlavor | undefined {
+    return this.flavor;
+  }
+
+  private context(params: readonly unknown[], timeoutMs?: number): ErrorContext {
+    const s = this.settings instanceof ToolError ? undefined : this.settings;
+    return {
+      target: s?.target ?? 'the configured server',
+      secrets: [s?.password, ...params.filter((p): p is string => typeof p === 'string')],
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      timeoutMs,
+    };
+  }
+
+  private closedError(): ToolError {
+    return new ToolError('SOURCE_UNAVAILABLE', 'This source connection has been closed (the source was changed or the server is shutting down); retry the call.');
+  }
+
+  private acquire(call: Call, ctx: ErrorContext): Promise<PoolConnection> {
+    const pool = this.pool!;
+    return new Promise((resolve, reject) => {
+      pool.getConnection((err, conn) => {
+        if (err) {
+          reject(mapMysqlError(err, ctx, 'connect'));
+          return;
+        }
+        // The call may have been cancelled while it waited for a connection: hand this one back.
+        if (call.cancelled) {
+          conn.release();
+          reject(timeoutError(ctx, call.cancelled === 'abort' ? 'abort' : 'timeout'));
+          return;
+        }
+        resolve(conn);
+      });
+    });
+  }
+
+  /** Session settings on first use of a connection, the statement timeout, and the read-only transaction. */
+  private async begin(conn: PoolConnection, timeoutMs: number): Promise<void> {
+    let state = this.connState.get(conn);
+    if (!state) {
+      const [row] = await textQuery(conn, 'SELECT VERSION(), @@SESSION.sql_mode, DATABASE()');
+      const version = String(row?.[0] ?? '');
+      const flavor: MysqlFlavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+      const modes = String(row?.[1] ?? '')
+        .split(',')
+        .filter((m) => m.length > 0 && !LEXICAL_MODES.has(m.toUpperCase()));
+      if (modes.some((m) => !/^[A-Za-z_]+$/.test(m))) throw new Error('the server reported an unexpected sql_mode');
+      await textQuery(conn, `SET SESSION time_zone = '+00:00', SESSION sql_mode = '${modes.join(',')}'`);
+      await textQuery(conn, 'SET SESSION TRANSACTION READ ONLY');
+      state = { timeoutMs: undefined };
+      this.connState.set(conn, state);
+      this.flavor ??= flavor;
+      this.version ||= version;
+      this.database = row?.[2] === null || row?.[2] === undefined ? null : String(row[2]);
+    }
+    const ms = Math.max(1, Math.ceil(timeoutMs));
+    if (state.timeoutMs !== ms) {
+      await textQuery(
+        conn,
+        this.flavor === 'mariadb' ? `SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}` : `SET SESSION max_execution_time = ${ms}`,
+      );
+      state.timeoutMs = ms;
+    }
+    await textQuery(conn, 'START TRANSACTION READ ONLY');
+  }
+
+  private killerConnection(): Promise<Connection> {
+    if (!this.killer) {
+      const settings = this.settings as MysqlSettings;
+      const p = new Promise<Connection>((resolve, reject) => {
+        const c = mysql.createConnection(settings.killer);
+        c.on('error', () => {
+          if (this.killer === p) this.killer = undefined;
+        });
+        c.connect((err) => (err ? reject(err) : resolve(c)));
+      });
+      p.catch(() => {
+        if (this.killer === p) this.killer = undefined;
+      });
+      this.killer = p;
+    }
+    return this.killer;
+  }
+
+  /** `KILL QUERY <id>` from the side connection; never throws. */
+  async killQuery(threadId: number | undefined | null): Promise<void> {
+    if (!threadId || !Number.isSafeInteger(threadId) || threadId <= 0) return;
+    const attempt = async () => {
+      for (let i = 0; i < 2; i++) {
+        try {
+          const k = await this.killerConnection();
+          await textQuery(k, `KILL QUERY ${threadId}`);
+          return;
+        } catch (err) {
+          if (errno(err) === 1094) return; // unknown thread: already gone
+          this.killer = undefined;
+        }
+      }
+    };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([attempt(), new Promise<void>((r) => (timer = setTimeout(r, KILL_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  private cancelConnection(call: Call): void {
+    const conn = call.conn;
+    call.discard = true;
+    if (!conn) return;
+    const threadId = conn.threadId;
+    try {
+      conn.pause();
+    } catch {
+      // closed already
+    }
+    destroyConnection(conn);
+    call.killed = this.killQuery(threadId);
+  }
+
+  /**
+   * Runs `body` on a pooled connection inside a read-only transaction with the statement timeout,
+   * cancelling on timeout or abort, and deciding whether the connection may be reused.
+   */
+  async run<T>(params: readonly unknown[], timeoutMs: number, signal: AbortSignal | undefined, body: (api: CallApi, call: Call) => Promise<T>): Promise<T> {
+    if (this.settings instanceof ToolError) throw this.settings;
+    if (this.closing) throw this.closedError();
+    const ctx = this.context(params, timeoutMs);
+    if (signal?.aborted) throw timeoutError(ctx, 'abort');
+
+    let rejectCancel: (err: unknown) => void = () => undefined;
+    const cancelled = new Promise<never>((_, reject) => (rejectCancel = reject));
+    cancelled.catch(() => undefined);
+    // Whatever loses the race against cancellation may still settle later: never leave it unhandled.
+    const race = <V>(p: Promise<V>): Promise<V> => {
+      p.catch(() => undefined);
+      return Promise.race([p, cancelled]);
+    };
+    const call: Call = {
+      conn: undefined,
+      cancelled: undefined,
+      discard: false,
+      killed: undefined,
+      cancel: (why) => {
+        if (call.cancelled) return;
+        call.cancelled = why;
+        this.cancelConnection(call);
+        rejectCancel(why === 'close' ? this.closedError() : timeoutError(ctx, why === 'abort' ? 'abort' : 'timeout'));
+      },
+    };
+    const timer = setTimeout(() => call.cancel('timeout'), timeoutMs + CLIENT_GRACE_MS);
+    const onAbort = () => call.cancel('abort');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.active.add(call);
+    let started = false;
+    try {
+      // A pooled connection may have died while idle (server restart): retry once on a fresh one, as long
+      // as the caller's statement has not been sent.
+      for (let attempt = 0; ; attempt++) {
+        const conn = await race(this.acquire(call, ctx));
+        call.conn = conn;
+        try {
+          await race(this.begin(conn, timeoutMs));
+          break;
+        } catch (err) {
+          if (call.cancelled) throw err;
+          call.conn = undefined;
+          destroyConnection(conn);
+          if (attempt === 0 && isConnectionFailure(err)) continue;
+          throw mapMysqlError(err, ctx, 'connect');
+        }
+      }
+      const api: CallApi = {
+        flavor: this.flavor ?? 'mysql',
+        version: this.version,
+        database: this.database,
+        stream: (sql, p, collector) => this.stream(call, sql, p, collector),
+        all: (sql, p) => this.all(call.conn!, sql, p),
+      };
+      started = true;
+      const result = await race(body(api, call));
+      if (call.discard) {
+        // Truncated mid-stream: the rest of the result is still coming. Stop the server, drop the socket.
+        this.cancelConnection(call);
+      } else {
+        await race(textQuery(call.conn!, 'ROLLBACK'));
+      }
+      return result;
+    } catch (err) {
+      if (call.cancelled) {
+        await call.killed;
+        throw call.cancelled === 'close' ? this.closedError() : timeoutError(ctx, call.cancelled === 'abort' ? 'abort' : 'timeout');
+      }
+      const mapped = mapMysqlError(err, ctx, started ? 'query' : 'connect');
+      const conn = call.conn;
+      if (conn && !call.discard) {
+        if (isConnectionFailure(err)) {
+          call.discard = true;
+        } else {
+          try {
+            await textQuery(conn, 'ROLLBACK');
+          } catch {
+            call.discard = true;
+          }
+        }
+      }
+      if (mapped.code === 'SOURCE_UNAVAILABLE' && started) {
+        throw new ToolError('SOURCE_UNAVAILABLE', `${mapped.message.replace(/; try again.*$/, '')} while the statement ran; retry the call.`);
+      }
+      throw mapped;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.active.delete(call);
+      const conn = call.conn;
+      if (conn && !call.cancelled) {
+        if (call.discard) {
+          destroyConnection(conn);
+        } else {
+          conn.release();
+        }
+      }
+    }
+  }
+
+  private stream(call: Call, sql: string, params: readonly unknown[], collector: ResultCollector, protocol: 'binary' | 'text' = 'binary'): Promise<ColumnMeta[]> {
+    const conn = call.conn!;
+    return new Promise<ColumnMeta[]>((resolve, reject) => {
+      let columns: ColumnMeta[] = [];
+      let converters: Converter[] = [];
+      let done = false;
+      let rows = 0;
+      const options = { sql, values: bindable(params), rowsAsArray: true };
+      const cmd = (protocol === 'binary' ? conn.execute(options) : conn.query({ sql, rowsAsArray: true })) as unknown as EventEmitter;
+      const stop = () => {
+        done = true;
+        call.discard = true;
+        conn.pause();
+      };
+      // A statement without a result set (an OK packet) emits 'fields' with nothing and 'result' with the
+      // OK packet, which is not a row.
+      cmd.on('fields', (fields: FieldPacket[] | undefined) => {
+        if (!fields) return;
+        columns = fields.map((f) => ({ name: f.name, type: mysqlTypeName(f) }));
+        converters = fields.map(mysqlConverter);
+      });
+      cmd.on('result', (row: unknown) => {
+        if (done || !Array.isArray(row)) return;
+        rows++;
+        for (let i = 0; i < row.length; i++) row[i] = converters[i]!(row[i]);
+        let more: boolean;
+        try {
+          more = collector.push(row as JsonValue[]);
+        } catch (err) {
+          stop();
+          reject(err);
+          return;
+        }
+        if (!more) {
+          stop();
+          resolve(columns);
+        }
+      });
+      cmd.on('error', (err: unknown) => {
+        if (done) return;
+        done = true;
+        // A few statements cannot be prepared (ER_UNSUPPORTED_PS); without parameters nothing would be
+        // spliced, so the text protocol (still one statement: no CLIENT_MULTI_STATEMENTS) is equivalent.
+        if (errno(err) === 1295 && protocol === 'binary' && params.length === 0 && rows === 0) {
+          this.stream(call, sql, params, collector, 'text').then(resolve, reject);
+          return;
+        }
+        reject(err);
+      });
+      cmd.on('end', () => {
+        if (done) return;
+        done = true;
+        resolve(columns);
+      });
+    });
+  }
+
+  private all(conn: PoolConnection, sql: string, params: readonly unknown[]): Promise<{ rows: unknown[][]; fields: FieldPacket[] }> {
+    return new Promise((resolve, reject) => {
+      conn.execute({ sql, values: bindable(params), rowsAsArray: true }, (err, rows, fields) => {
+        if (err) reject(err);
+        else resolve({ rows: Array.isArray(rows) ? (rows as unknown as unknown[][]) : [], fields: fields ?? [] });
+      });
+    });
+  }
+
+  async query(sql: string, params: readonly unknown[], options: QueryOptions): Promise<QueryResult> {
+    const collector = new ResultCollector(options.maxRows, options.maxBytes);
+    const columns = await this.run(params, options.timeoutMs, options.signal, (api) => api.stream(sql, params, collector));
+    return collector.finish(columns);
+  }
+
+  async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult> {
+    return this.run(params, options.timeoutMs, options.signal, async (api) => {
+      const json = await api.all(`EXPLAIN FORMAT=JSON ${sql}`, params);
+      const text = String(json.rows[0]?.[0] ?? '');
+      let structured: JsonValue | undefined;
+      try {
+        structured = JSON.parse(text) as JsonValue;
+      } catch {
+        structured = undefined;
+      }
+      // MySQL ≥ 8.0.16 prints a plan tree; MariaDB (and older MySQL) has the tabular form.
+      const tree = api.flavor === 'mysql' && versionAtLeast(api.version, [8, 0, 16]);
+      if (tree) {
+        const t = await api.all(`EXPLAIN FORMAT=TREE ${sql}`, params);
+        return { plan: String(t.rows[0]?.[0] ?? text), structured };
+      }
+      const tab = await api.all(`EXPLAIN ${sql}`, params);
+      return { plan: formatTabularPlan(tab.rows, tab.fields) || text, structured };
+    });
+  }
+
+  async ping(signal?: AbortSignal): Promise<{ version: string }> {
+    return this.run([], this.config.statementTimeoutMs, signal, async (api) => {
+      const r = await api.all('SELECT VERSION()', []);
+      return { version: String(r.rows[0]?.[0] ?? api.version) };
+    });
+  }
+
+  async introspect(schemas: readonly string[] | undefined, signal?: AbortSignal): Promise<Catalog> {
+    return this.run([], this.config.statementTimeoutMs, signal, async (api) => {
+      const run = async (sql: string, p: readonly string[]) => (await api.all(sql, p)).rows;
+      const defaultSchema = api.database ?? '';
+      let wanted = schemas ? [...schemas] : api.database ? [api.database] : undefined;
+      if (!wanted) {
+        const all = await run('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME', []);
+        wanted = all.map((r) => String(r[0])).filter((s) => !SYSTEM_SCHEMAS.has(s.toLowerCase()));
+      }
+      return readCatalog(run, wanted, defaultSchema, api.flavor);
+    });
+  }
+
+  /** Cancels in-flight calls and closes every connection. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const call of [...this.active]) call.cancel('close');
+      await Promise.all([...this.active].map((c) => c.killed));
+      const killer = this.killer;
+      this.killer = undefined;
+      await Promise.all([
+        this.pool ? new Promise<void>((resolve) => this.pool!.end(() => resolve())) : undefined,
+        killer?.then(
+          (k) => new Promise<void>((resolve) => k.end(() => resolve())),
+          () => undefined,
+        ),
+      ]);
+    })();
+    return this.closing;
+  }
+}
+
+function versionAtLeast(version: string, want: [number, number, number]): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const have = [Number(m[1]), Number(m[2]), Number(m[3])];
+  for (let i = 0; i < 3; i++) {
+    if (have[i]! !== want[i]!) return have[i]! > want[i]!;
+  }
+  return true;
+}
+
+/** MariaDB's tabular EXPLAIN as one line per row: `1 SIMPLE orders ref orders_customer_idx rows=2 Using where`. */
+function formatTabularPlan(rows: unknown[][], fields: FieldPacket[]): string {
+  const names = fields.map((f) => f.name.toLowerCase());
+  const get = (row: unknown[], name: string) => {
+    const i = names.indexOf(name);
+    const v = i === -1 ? null : row[i];
+    return v === null || v === undefined ? '' : String(v);
+  };
+  return rows
+    .map((row) => {
+      const parts = [get(row, 'id'), get(row, 'select_type'), get(row, 'table') || '-', get(row, 'type') || '-'];
+      const key = get(row, 'key');
+      if (key) parts.push(`key=${key}`);
+      const est = get(row, 'rows');
+      if (est) parts.push(`rows=${est}`);
+      const extra = get(row, 'extra');
+      if (extra) parts.push(extra);
+      return parts.join(' ');
+    })
+    .join('\n');
+}
