@@ -1,15 +1,16 @@
 /**
- * The README's least-privilege instructions, run as written: the PostgreSQL GRANT block creates a role
- * that Sequel can read through (and only read through).
+ * The README's least-privilege instructions, run as written: the PostgreSQL and MySQL GRANT blocks create
+ * accounts that Sequel can read through (and only read through).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector } from '../src/connectors/index.js';
 import { DEFAULT_CONNECTION, type Connector } from '../src/connectors/types.js';
 import { isToolError } from '../src/errors.js';
-import { createTempPgDatabase, requireService, type TempDatabase } from './helpers/services.js';
+import { createTempMysqlDatabase, createTempPgDatabase, MYSQL_URL, requireService, type TempDatabase } from './helpers/services.js';
 
 const pgUp = await requireService('postgres', "the README's PostgreSQL least-privilege role");
 const README = fs.readFileSync(path.resolve(import.meta.dirname, '../README.md'), 'utf8');
@@ -70,5 +71,48 @@ describe.skipIf(!pgUp)("README's PostgreSQL role", () => {
       () => expect.fail('a write went through'),
       (err: unknown) => expect(isToolError(err) && err.code).toBe('NOT_READ_ONLY'),
     );
+  });
+});
+
+const mysqlUp = await requireService('mysql', "the README's MySQL least-privilege user");
+
+describe.skipIf(!mysqlUp)("README's MySQL user", () => {
+  let mdb: TempDatabase;
+  let reader: Connector;
+  const user = `rd_${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    mdb = await createTempMysqlDatabase('sequel_docs');
+    const admin = await mysql.createConnection({ uri: MYSQL_URL });
+    try {
+      await admin.query(`create table \`${mdb.name}\`.visible (id int primary key, v varchar(10))`);
+      await admin.query(`insert into \`${mdb.name}\`.visible values (1, 'a')`);
+      const block = sqlBlock('MySQL / MariaDB').replaceAll('sequel_reader', user).replaceAll('analytics', mdb.name).replaceAll("'…'", "'Reader-Password-1'");
+      for (const stmt of block.split(';').map((s) => s.trim()).filter(Boolean)) await admin.query(stmt);
+    } finally {
+      await admin.end();
+    }
+    const u = new URL(mdb.url);
+    u.username = user;
+    reader = await createConnector('mysql', { ...DEFAULT_CONNECTION, url: u.toString(), password: 'Reader-Password-1' });
+  });
+
+  afterAll(async () => {
+    await reader?.close();
+    await mdb?.drop();
+    const admin = await mysql.createConnection({ uri: MYSQL_URL });
+    await admin.query(`drop user if exists '${user}'@'%'`).catch(() => undefined);
+    await admin.end();
+  });
+
+  it('reads, and cannot write even past the guard (the grants alone refuse it)', async () => {
+    const caps = { maxRows: 10, maxBytes: 65536, timeoutMs: 5000 };
+    expect((await reader.query('select v from visible', [], caps)).rows).toEqual([['a']]);
+    const admin = await mysql.createConnection({ uri: mdb.url.replace(/\/\/[^@]*@/, `//${user}:Reader-Password-1@`) });
+    try {
+      await expect(admin.query('delete from visible')).rejects.toThrow(/denied/i);
+    } finally {
+      await admin.end();
+    }
   });
 });

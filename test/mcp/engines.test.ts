@@ -6,11 +6,12 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineFixture, FixtureDatabase } from '../connectors/fixture.js';
 import { duckdbFixture } from '../connectors/fixtures/duckdb.js';
+import { mysqlFixture } from '../connectors/fixtures/mysql.js';
 import { postgresFixture } from '../connectors/fixtures/postgres.js';
 import { sqliteFixture } from '../connectors/fixtures/sqlite.js';
 import { connectClient, startTestServer, type TestServer } from '../helpers/server.js';
 
-const FIXTURES: EngineFixture[] = [postgresFixture, sqliteFixture, duckdbFixture];
+const FIXTURES: EngineFixture[] = [postgresFixture, mysqlFixture, sqliteFixture, duckdbFixture];
 
 let ts: TestServer;
 let client: Client;
