@@ -43,6 +43,7 @@
  */
 import { init as initParser, parse as parseSql } from '@guanmingchiu/sqlparser-ts';
 import { ToolError } from '../errors.js';
+import { isObj, type Json } from './json.js';
 import { DenyList, type DenyMatch } from './deny.js';
 import type { QualifiedName, StatementCheck } from './types.js';
 
@@ -553,12 +554,6 @@ export function loadMysqlGuard(): Promise<void> {
   return loaded;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Obj = { [key: string]: Json };
-
-function isObj(v: Json | undefined): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** `[{Identifier: {value}}]` (ObjectName) → the parts' values. */
 function nameParts(v: Json | undefined): string[] {

@@ -12,6 +12,7 @@
  */
 import { loadModule, parseSync } from 'libpg-query';
 import { ToolError } from '../errors.js';
+import { isObj, type Json, type Obj } from './json.js';
 import { DenyList, statementLabel, type DenyMatch } from './deny.js';
 import type { QualifiedName, StatementCheck } from './types.js';
 
@@ -134,12 +135,6 @@ export function loadPostgresGuard(): Promise<void> {
   return loaded;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Obj = { [key: string]: Json };
-
-function isObj(v: Json | undefined): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** CTE names visible at a point of the tree, innermost first. */
 interface Scope {

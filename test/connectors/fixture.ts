@@ -19,6 +19,18 @@
  */
 import type { ConnectionConfig, Engine } from '../../src/connectors/types.js';
 
+/** The standard dataset's rows, as SQL VALUES lists every engine accepts (each fixture writes its DDL). */
+export const CUSTOMER_ROWS = `
+    (1, 'Ada', 'ada@example.com', '2024-01-01 10:00:00'),
+    (2, 'Grace', 'grace@example.com', '2024-01-02 11:30:00'),
+    (3, 'Linus', null, '2024-01-03 09:15:00')`;
+export const ORDER_ROWS = `
+    (1, 1, 19.99, 'paid', '2024-02-01 12:00:00'),
+    (2, 1, 5.00, 'paid', '2024-02-02 12:00:00'),
+    (3, 2, 120.50, 'shipped', '2024-02-03 12:00:00'),
+    (4, 3, 0.99, 'cancelled', '2024-02-04 12:00:00'),
+    (5, 2, 42.00, 'paid', '2024-02-05 12:00:00')`;
+
 export interface EngineCapabilities {
   /** Named schemas beyond the default one. */
   schemas: boolean;
