@@ -17,6 +17,7 @@
  * `PostgresConnector` (index.ts) puts the guard in front of this class. `PgSession` is exported so that a
  * test can show this layer refusing writes on its own; production code only reaches it through the guard.
  */
+import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
@@ -293,6 +294,8 @@ export class PgSession {
     opts: PgSessionOptions = {},
   ) {
     this.settings = pgSettings(config);
+    // Every call waiting for a pooled connection listens here; many at once are normal, not a leak.
+    setMaxListeners(0, this.closer.signal);
     this.ownsPool = !opts.pool;
     this.pool = opts.pool ?? new pg.Pool(this.settings.pool);
     // Idle clients that lose their connection are reported here (and dropped by the pool); an
