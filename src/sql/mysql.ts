@@ -43,7 +43,7 @@
  */
 import { init as initParser, parse as parseSql } from '@guanmingchiu/sqlparser-ts';
 import { ToolError } from '../errors.js';
-import { isObj, type Json } from './json.js';
+import { inScope, isObj, withNames, type Json, type Scope } from './tree.js';
 import { DenyList, type DenyMatch } from './deny.js';
 import type { QualifiedName, StatementCheck } from './types.js';
 
@@ -566,20 +566,6 @@ function nameParts(v: Json | undefined): string[] {
   return out;
 }
 
-interface Scope {
-  names: ReadonlySet<string>;
-  parent: Scope | null;
-}
-
-function inScope(scope: Scope | null, name: string): boolean {
-  for (let s = scope; s; s = s.parent) if (s.names.has(name.toLowerCase())) return true;
-  return false;
-}
-
-function withNames(scope: Scope | null, names: readonly string[]): Scope | null {
-  return names.length ? { names: new Set(names.map((n) => n.toLowerCase())), parent: scope } : scope;
-}
-
 const WRITE_NODES = new Set(['Insert', 'Update', 'Delete', 'Merge', 'Replace']);
 
 /** Walks the parser's tree (iteratively), refusing what is not a read and collecting relations. */
@@ -601,7 +587,8 @@ function walkTree(root: Json, relations: Map<string, QualifiedName>): void {
     const wc = node.with;
     if (isObj(wc) && Array.isArray(wc.cte_tables)) {
       const ctes = wc.cte_tables;
-      const names = ctes.map((c) => (isObj(c) && isObj(c.alias) && isObj(c.alias.name) ? String(c.alias.name.value) : ''));
+      // MySQL compares CTE names case-insensitively: fold them (and the names looked up) to lower case.
+      const names = ctes.map((c) => (isObj(c) && isObj(c.alias) && isObj(c.alias.name) ? String(c.alias.name.value).toLowerCase() : ''));
       bodyScope = withNames(scope, names);
       // A WITH RECURSIVE item sees every item; a plain one sees only the items before it.
       ctes.forEach((cte, i) => later.push([cte, wc.recursive === true ? bodyScope : withNames(scope, names.slice(0, i))]));
@@ -633,7 +620,7 @@ function walkTree(root: Json, relations: Map<string, QualifiedName>): void {
           }
           // DUAL is MySQL's keyword for "no table", not a relation.
           const dual = schema === null && name.toLowerCase() === 'dual';
-          if (!dual && (schema !== null || !inScope(bodyScope, name))) relations.set(`${schema ?? ''}\u0000${name}`, { schema, name });
+          if (!dual && (schema !== null || !inScope(bodyScope, name.toLowerCase()))) relations.set(`${schema ?? ''}\u0000${name}`, { schema, name });
         }
       }
       if (typeof value === 'object' && value !== null) later.push([value, bodyScope]);

@@ -12,7 +12,7 @@
  */
 import { loadModule, parseSync } from 'libpg-query';
 import { ToolError } from '../errors.js';
-import { isObj, type Json, type Obj } from './json.js';
+import { inScope, isObj, withNames, type Json, type Obj, type Scope } from './tree.js';
 import { DenyList, statementLabel, type DenyMatch } from './deny.js';
 import type { QualifiedName, StatementCheck } from './types.js';
 
@@ -135,21 +135,6 @@ export function loadPostgresGuard(): Promise<void> {
   return loaded;
 }
 
-
-/** CTE names visible at a point of the tree, innermost first. */
-interface Scope {
-  names: ReadonlySet<string>;
-  parent: Scope | null;
-}
-
-function inScope(scope: Scope | null, name: string): boolean {
-  for (let s = scope; s; s = s.parent) if (s.names.has(name)) return true;
-  return false;
-}
-
-function withNames(scope: Scope | null, names: readonly string[]): Scope | null {
-  return names.length ? { names: new Set(names), parent: scope } : scope;
-}
 
 function notReadOnly(what: string): ToolError {
   return new ToolError('NOT_READ_ONLY', `Refused: ${what}; ${ALLOWED_HELP}.`);
