@@ -27,6 +27,7 @@ export interface FastCall {
   era: 'legacy' | 'modern';
   id: string | number;
   tool: AnyTool;
+  /** The arguments as the tool's input schema parsed them. */
   args: unknown;
 }
 
@@ -47,8 +48,9 @@ export function classify(headers: Headers, body: unknown): FastCall | undefined 
   if (!isObject(params) || typeof params.name !== 'string') return undefined;
   const tool = byName.get(params.name);
   if (!tool) return undefined;
-  const args = params.arguments ?? {};
-  if (!tool.input.safeParse(args).success) return undefined;
+  const parsed = tool.input.safeParse(params.arguments ?? {});
+  if (!parsed.success) return undefined;
+  const args: unknown = parsed.data;
   const accept = headers.get('accept');
   const version = headers.get('mcp-protocol-version');
   const meta = params._meta;
@@ -67,7 +69,7 @@ export function classify(headers: Headers, body: unknown): FastCall | undefined 
 }
 
 export async function serve(call: FastCall, ctx: ToolContext, signal: AbortSignal): Promise<Response> {
-  const result: Record<string, unknown> = { ...(await callTool(ctx, call.tool, call.tool.input.parse(call.args), signal)) };
+  const result: Record<string, unknown> = { ...(await callTool(ctx, call.tool, call.args as Record<string, unknown>, signal)) };
   // 2026-07-28 results carry the server's identity and say they are complete (no input required).
   const payload = call.era === 'modern' ? { _meta: { [SERVER_INFO_KEY]: SERVER_INFO }, ...result, resultType: 'complete' } : result;
   return new Response(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: payload }), {
