@@ -21,18 +21,6 @@ export interface ApiKeyInfo {
   revoked_at: string | null;
 }
 
-interface ActiveRow {
-  id: string;
-  org_id: string;
-  name: string;
-  prefix: string;
-  created_by_user_id: string | null;
-  expires_at: string | null;
-  last_used_at: string | null;
-  source_ids: string | null;
-  role: string | null;
-}
-
 /** A live key as the bearer check sees it. */
 export interface ActiveApiKey {
   id: string;
@@ -44,6 +32,9 @@ export interface ActiveApiKey {
   last_used_at: string | null;
   source_ids: string[] | null;
 }
+
+/** The lookup's row: the key as stored, with its creator's membership role (null when there is none). */
+type ActiveRow = Omit<ActiveApiKey, 'source_ids'> & { source_ids: string | null; role: string | null };
 
 function parseIds(json: string | null): string[] | null {
   if (json === null) return null;
