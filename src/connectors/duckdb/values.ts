@@ -20,6 +20,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { JsonValue } from '../types.js';
+import { encodeValue } from '../values.js';
 
 /** Microseconds since the epoch as ISO 8601, exactly; DuckDB's own text beyond JavaScript's date range. */
 function isoFromMicros(micros: bigint, zone: 'Z' | '', fallback: () => string): string {
@@ -37,24 +38,15 @@ function childType(type: DuckDBType | undefined): DuckDBType | undefined {
 }
 
 export function encodeDuckValue(value: DuckDBValue, type?: DuckDBType): JsonValue {
-  if (value === null || value === undefined) return null;
-  switch (typeof value) {
-    case 'boolean':
+  if (typeof value === 'string' && type?.alias === 'JSON') {
+    try {
+      return JSON.parse(value) as JsonValue;
+    } catch {
       return value;
-    case 'number':
-      return Number.isFinite(value) ? value : String(value);
-    case 'bigint':
-      return value.toString();
-    case 'string':
-      if (type?.alias === 'JSON') {
-        try {
-          return JSON.parse(value) as JsonValue;
-        } catch {
-          return value;
-        }
-      }
-      return value;
+    }
   }
+  // Null, booleans, numbers, bigints and strings encode as everywhere else (values.ts).
+  if (value === null || value === undefined || typeof value !== 'object') return encodeValue(value);
   if (value instanceof DuckDBBlobValue) return Buffer.from(value.bytes).toString('base64');
   if (value instanceof DuckDBTimestampTZValue) return value.isFinite ? isoFromMicros(value.micros, 'Z', () => value.toString()) : value.toString();
   if (value instanceof DuckDBTimestampValue) return value.isFinite ? isoFromMicros(value.micros, '', () => value.toString()) : value.toString();
