@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AuditWriter } from './audit.js';
 import { BearerAuthenticator, type AccessTokenVerifier } from './auth/bearer.js';
+import { SignIn } from './auth/signin.js';
 import { createOAuthServer, type OAuthServer } from './auth/oauth/provider.js';
 import type { Config } from './config.js';
 import { createConnector } from './connectors/index.js';
@@ -30,6 +31,8 @@ export interface Runtime {
   metrics: Metrics;
   rateLimiter: RateLimiter;
   auth: BearerAuthenticator;
+  /** Password sign-in with its throttles, shared by the OAuth pages and the dashboard. */
+  signIn: SignIn;
   /** Set by the OAuth provider when it is mounted. */
   oauth?: AccessTokenVerifier;
   /** The OAuth 2.1 authorization server (config.oauth); app.ts mounts its routes. */
@@ -90,6 +93,7 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerMinute),
     auth: new BearerAuthenticator(store, keys, oauthServer?.verifier),
+    signIn: new SignIn(store, log),
     ...(oauthServer ? { oauth: oauthServer.verifier, oauthServer } : {}),
     async close(graceMs = 0) {
       await manager.close(graceMs);

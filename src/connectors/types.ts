@@ -1,7 +1,7 @@
 /**
  * The one contract every database engine implements. The MCP tools, the CLI's `sources test` and the
  * dashboard only ever talk to a `Connector`; engine specifics (drivers, dialect, read-only mechanics,
- * value encoding) stay inside `src/connectors/<engine>/` and `src/sql/<engine>.ts`.
+ * value encoding) stay inside `src/connectors/<engine>/` (the read-only guard included: `guard.ts`; shared guard helpers in `src/connectors/guard/`).
  *
  * Every `Connector` enforces the read-only layers of BRIEF §3 itself, so that no caller can forget them:
  *   1. a read-only session (engine setting, read-only transaction, statement timeout);

@@ -5,26 +5,19 @@
  *
  * Protections: the interaction is named by a signed, SameSite cookie that oidc-provider checks against
  * the uid in the path; each form carries a CSRF token derived from that uid under a server key; POSTs
- * from a foreign Origin are refused; password failures are rate-limited per IP + email and per IP, and
- * an unknown email costs the same scrypt verification as a wrong password; the pages cannot be framed.
+ * from a foreign Origin are refused; passwords are checked by the shared `SignIn` (src/auth/signin.ts)
+ * with its throttles; the pages cannot be framed.
  */
 import { Hono, type Context } from 'hono';
 import type { InteractionInstance } from 'oidc-provider';
 import { csrfToken } from '../auth/oauth/keys.js';
 import { INTERACTION_PATH, isLoopbackHostname, type OAuthServer } from '../auth/oauth/provider.js';
 import { clientIp, nodeEnv } from '../auth/oauth/node.js';
-import { Throttle } from '../auth/oauth/throttle.js';
-import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
 import { MCP_SCOPE } from '../auth/principal.js';
 import type { Runtime } from '../runtime.js';
 import { safeEqual } from '../secrets.js';
 import type { Membership } from '../store/users.js';
 import { html, page, type Raw } from './html.js';
-
-/** Wrong passwords per (IP, email) and per IP within the window before sign-in is refused for a while. */
-const PER_ACCOUNT_FAILURES = 5;
-const PER_IP_FAILURES = 30;
-const FAILURE_WINDOW_MS = 15 * 60_000;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'cache-control': 'no-store',
@@ -59,8 +52,6 @@ class PageError extends Error {
 export function interactionRoutes(rt: Runtime, server: OAuthServer): Hono {
   const app = new Hono();
   const { provider } = server;
-  const perAccount = new Throttle(PER_ACCOUNT_FAILURES, FAILURE_WINDOW_MS);
-  const perIp = new Throttle(PER_IP_FAILURES, FAILURE_WINDOW_MS);
   const publicOrigin = new URL(rt.config.publicUrl).origin;
 
   const respond = (c: Context, status: number, title: string, body: Raw) => {
@@ -215,24 +206,12 @@ ${memberships.map(
       if (details.prompt.name !== 'login') return c.redirect(`${server.basePath}${INTERACTION_PATH}/${details.uid}`, 303);
       const cv = await clientView(details);
       const email = String(form.email ?? '').trim().toLowerCase().slice(0, 254);
-      const password = String(form.password ?? '').slice(0, 1024);
-      const ip = clientIp(c);
-      const accountKey = `${ip}\u0000${email}`;
-      const wait = Math.max(perAccount.blockedFor(accountKey), perIp.blockedFor(ip));
-      if (wait > 0) {
-        c.header('retry-after', String(Math.ceil(wait / 1000)));
-        return signInPage(c, details.uid, cv, { status: 429, email, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60_000)} minute(s).` });
+      const result = await rt.signIn.attempt({ email, password: String(form.password ?? ''), client: clientIp(c), surface: 'oauth' });
+      if (!result.ok) {
+        if (result.reason === 'throttled') c.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
+        return signInPage(c, details.uid, cv, { status: result.reason === 'throttled' ? 429 : 401, email, error: result.message });
       }
-      const user = email ? await rt.store.users.byEmailWithHash(email) : undefined;
-      // The same scrypt work whether or not the account exists, so timing does not reveal which do.
-      const ok = (await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()))) && !!user?.password_hash;
-      if (!ok || !user) {
-        perAccount.hit(accountKey);
-        perIp.hit(ip);
-        rt.log.info('oauth sign-in failed', { ip });
-        return signInPage(c, details.uid, cv, { status: 401, email, error: 'Wrong email or password.' });
-      }
-      perAccount.reset(accountKey);
+      const { user } = result;
       // Start from a clean browser session: another account's earlier session on this browser would
       // otherwise make oidc-provider ask to sign that one out first.
       if (details.session?.uid) {

@@ -16,7 +16,7 @@ import { MysqlSession, mysqlSettings } from '../../src/connectors/mysql/index.js
 import { float32, mysqlTypeName } from '../../src/connectors/mysql/values.js';
 import type { Connector } from '../../src/connectors/types.js';
 import { ToolError } from '../../src/errors.js';
-import { checkMysqlStatement, lexMysql, loadMysqlGuard, type MysqlStatementCheck } from '../../src/sql/mysql.js';
+import { checkMysqlStatement, lexMysql, loadMysqlGuard, type MysqlStatementCheck } from '../../src/connectors/mysql/guard.js';
 import { MYSQL_URL } from '../helpers/services.js';
 import { DEFAULT_CAPS, describeConnectorConformance, eventually, expectToolError } from './conformance.js';
 import type { FixtureDatabase } from './fixture.js';

@@ -20,8 +20,8 @@ import { describeTarget, parseDsn, redactSecrets, redactUrl } from '../../src/co
 import { PostgresConnector, pgSettings } from '../../src/connectors/postgres/index.js';
 import type { ConnectionConfig, Connector, QueryOptions } from '../../src/connectors/types.js';
 import { ValidationError, isToolError } from '../../src/errors.js';
-import { DenyList } from '../../src/sql/deny.js';
-import { checkPostgresStatement, loadPostgresGuard, POSTGRES_DENIED_FUNCTIONS } from '../../src/sql/postgres.js';
+import { DenyList } from '../../src/connectors/guard/deny.js';
+import { checkPostgresStatement, loadPostgresGuard, POSTGRES_DENIED_FUNCTIONS } from '../../src/connectors/postgres/guard.js';
 import { createTempPgDatabase, PG_URL, type TempDatabase } from '../helpers/services.js';
 import { DEFAULT_CAPS, describeConnectorConformance, eventually, expectToolError } from './conformance.js';
 import { pgConfig, postgresFixture } from './fixtures/postgres.js';

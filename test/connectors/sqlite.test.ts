@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnector } from '../../src/connectors/index.js';
 import type { Connector } from '../../src/connectors/types.js';
-import { checkSqliteStatement } from '../../src/sql/sqlite.js';
+import { checkSqliteStatement } from '../../src/connectors/sqlite/guard.js';
 import { DEFAULT_CAPS, describeConnectorConformance, expectToolError } from './conformance.js';
 import { sqliteConfig, sqliteFixture } from './fixtures/sqlite.js';
 import { ChildError, ReaderPool, type Reader } from '../../src/connectors/sqlite/pool.js';

@@ -8,7 +8,7 @@
  *      so no statement can turn any of it back on. Data-file sources get a small DuckDB file of their own,
  *      written once by Sequel with a view over the files, then opened the same read-only way with only
  *      those files in `allowed_paths`;
- *   2. the statement — src/sql/duckdb.ts (DuckDB's parser: one SELECT, no file, network or secret functions);
+ *   2. the statement — ./guard.ts (DuckDB's parser: one SELECT, no file, network or secret functions);
  *   3. parameters — bound to the prepared statement (`$1`), never spliced.
  * A statement past its timeout, or aborted, is interrupted (`duckdb_interrupt`).
  */
@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { ToolError, isToolError } from '../../errors.js';
-import { mapDuckDbError, prepareDuckDbRead } from '../../sql/duckdb.js';
+import { mapDuckDbError, prepareDuckDbRead } from './guard.js';
 import { withDeadline } from '../deadline.js';
 import { ResultCollector } from '../results.js';
 import type { Catalog, CatalogTable, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';

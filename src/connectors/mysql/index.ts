@@ -1,11 +1,11 @@
 /**
- * The MySQL/MariaDB connector: the statement guard (layer 2, src/sql/mysql.ts) in front of the read-only
+ * The MySQL/MariaDB connector: the statement guard (layer 2, ./guard.ts) in front of the read-only
  * session (layers 1 and 3, session.ts). Built on mysql2; the registry (../index.ts) loads this module
  * lazily and calls `create`. Written to MariaDB 10.11 (tested) and MySQL 8 (the differences — statement
  * timeout variable, EXPLAIN FORMAT=TREE, JSON type, COLUMN_DEFAULT quoting — are handled by flavor).
  */
 import { ToolError } from '../../errors.js';
-import { checkMysqlStatement, loadMysqlGuard } from '../../sql/mysql.js';
+import { checkMysqlStatement, loadMysqlGuard } from './guard.js';
 import type { Catalog, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
 import { MysqlSession } from './session.js';
 

@@ -30,7 +30,7 @@ import type { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { Connection, ConnectionOptions, FieldPacket, Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { ToolError } from '../../errors.js';
-import type { MysqlFlavor } from '../../sql/mysql.js';
+import type { MysqlFlavor } from './guard.js';
 import { describeTarget, parseDsn, redactUrl } from '../dsn.js';
 import { ResultCollector } from '../results.js';
 import type { Catalog, ColumnMeta, ConnectionConfig, ExplainResult, JsonValue, QueryOptions, QueryResult } from '../types.js';

@@ -1,11 +1,11 @@
 /**
- * The PostgreSQL connector: the statement guard (layer 2, src/sql/postgres.ts) in front of the read-only
+ * The PostgreSQL connector: the statement guard (layer 2, ./guard.ts) in front of the read-only
  * session (layers 1 and 3, session.ts). Built on `pg` + `pg-cursor`; the registry (../index.ts) loads this
  * module lazily and calls `create`.
  */
 import type pg from 'pg';
 import { ToolError } from '../../errors.js';
-import { checkPostgresStatement, loadPostgresGuard } from '../../sql/postgres.js';
+import { checkPostgresStatement, loadPostgresGuard } from './guard.js';
 import type { Catalog, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
 import { PgSession } from './session.js';
 

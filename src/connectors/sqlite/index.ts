@@ -2,14 +2,14 @@
  * The SQLite connector: a file source read by reader processes (child.js, pooled by pool.ts).
  *
  * Read-only layers (BRIEF §3): (1) the file is opened read-only with `query_only`; (2) the statement guard
- * (src/sql/sqlite.ts) plus SQLite's own verdict (`sqlite3_stmt_readonly`, one statement only) in the
+ * (./guard.ts) plus SQLite's own verdict (`sqlite3_stmt_readonly`, one statement only) in the
  * reader; (3) parameters are bound by better-sqlite3, never spliced. A statement past its timeout is
  * stopped by killing its reader process.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ToolError, isToolError } from '../../errors.js';
-import { checkSqliteStatement } from '../../sql/sqlite.js';
+import { checkSqliteStatement } from './guard.js';
 import { withDeadline } from '../deadline.js';
 import { ResultCollector } from '../results.js';
 import type {

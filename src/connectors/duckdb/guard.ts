@@ -12,9 +12,9 @@
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { StatementType } from '@duckdb/node-api';
-import { ToolError } from '../errors.js';
-import { DenyList } from './deny.js';
-import type { QualifiedName, StatementCheck } from './types.js';
+import { ToolError } from '../../errors.js';
+import { DenyList } from '../guard/deny.js';
+import type { QualifiedName, StatementCheck } from '../guard/types.js';
 
 export const DUCKDB_DENIED_FUNCTIONS = new DenyList([
   {

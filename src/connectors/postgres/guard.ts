@@ -11,10 +11,10 @@
  * secrets. The read-only transaction (layer 1) still holds for anything this list misses.
  */
 import { loadModule, parseSync } from 'libpg-query';
-import { ToolError } from '../errors.js';
-import { inScope, isObj, withNames, type Json, type Obj, type Scope } from './tree.js';
-import { DenyList, statementLabel, type DenyMatch } from './deny.js';
-import type { QualifiedName, StatementCheck } from './types.js';
+import { ToolError } from '../../errors.js';
+import { inScope, isObj, withNames, type Json, type Obj, type Scope } from '../guard/tree.js';
+import { DenyList, statementLabel, type DenyMatch } from '../guard/deny.js';
+import type { QualifiedName, StatementCheck } from '../guard/types.js';
 
 export type PgStatementKind = 'select' | 'show' | 'explain';
 

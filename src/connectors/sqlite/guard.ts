@@ -10,9 +10,9 @@
  *     extension, tokenizer pointers) are refused wherever they appear.
  * The read-only open and `query_only` (layer 1) still hold for anything this misses.
  */
-import { ToolError } from '../errors.js';
-import { DenyList } from './deny.js';
-import type { StatementCheck } from './types.js';
+import { ToolError } from '../../errors.js';
+import { DenyList } from '../guard/deny.js';
+import type { StatementCheck } from '../guard/types.js';
 
 export const SQLITE_DENIED_FUNCTIONS = new DenyList([
   { reason: 'it loads native code into the database process', names: ['load_extension'] },

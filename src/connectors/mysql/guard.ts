@@ -42,10 +42,10 @@
  * anything both passes miss, e.g. a view that calls a stored function that writes.
  */
 import { init as initParser, parse as parseSql } from '@guanmingchiu/sqlparser-ts';
-import { ToolError } from '../errors.js';
-import { inScope, isObj, withNames, type Json, type Scope } from './tree.js';
-import { DenyList, type DenyMatch } from './deny.js';
-import type { QualifiedName, StatementCheck } from './types.js';
+import { ToolError } from '../../errors.js';
+import { inScope, isObj, withNames, type Json, type Scope } from '../guard/tree.js';
+import { DenyList, type DenyMatch } from '../guard/deny.js';
+import type { QualifiedName, StatementCheck } from '../guard/types.js';
 
 export type MysqlFlavor = 'mysql' | 'mariadb';
 
