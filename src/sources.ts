@@ -86,6 +86,7 @@ function assertPolicy(p: Partial<SourcePolicy>): void {
   positive(p.maxRowsCeiling, 'max rows ceiling', 1_000_000);
   positive(p.maxBytes, 'byte cap', 64 * 1024 * 1024);
   positive(p.statementTimeoutMs, 'statement timeout', 3_600_000);
+  if (p.allowUserFunctions !== undefined && typeof p.allowUserFunctions !== 'boolean') throw new ValidationError('allowUserFunctions must be true or false');
   if (p.maxRows !== undefined && p.maxRowsCeiling !== undefined && p.maxRows > p.maxRowsCeiling) {
     throw new ValidationError('max rows cannot exceed the ceiling');
   }
@@ -129,6 +130,7 @@ export function connectionConfig(keys: ServerKeys, source: SourceRecord): Connec
     connectTimeoutMs: c.connectTimeoutMs ?? DEFAULT_CONNECTION.connectTimeoutMs,
     poolMax: c.poolMax ?? DEFAULT_CONNECTION.poolMax,
     statementTimeoutMs: source.policy.statementTimeoutMs,
+    allowUserFunctions: source.policy.allowUserFunctions,
   };
 }
 

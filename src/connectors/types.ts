@@ -34,6 +34,8 @@ export interface ConnectionConfig {
   poolMax: number;
   /** Default statement timeout; each call may pass a lower one. */
   statementTimeoutMs: number;
+  /** The source policy's `allowUserFunctions`: whether the guard lets user-defined functions through. */
+  allowUserFunctions?: boolean | undefined;
 }
 
 export const DEFAULT_CONNECTION: Omit<ConnectionConfig, 'url'> = {

@@ -31,6 +31,12 @@ export interface SourcePolicy {
   hiddenTables: string[];
   /** `schema.table.column` names hidden from schema tools. */
   hiddenColumns: string[];
+  /**
+   * Whether statements may call functions the database's users defined (stored functions, UDFs, macros).
+   * Off by default: the guards cannot see what such a function does, so only built-ins on each engine's
+   * read-only allow-list pass.
+   */
+  allowUserFunctions: boolean;
 }
 
 export const DEFAULT_POLICY: SourcePolicy = {
@@ -41,6 +47,7 @@ export const DEFAULT_POLICY: SourcePolicy = {
   allowedSchemas: [],
   hiddenTables: [],
   hiddenColumns: [],
+  allowUserFunctions: false,
 };
 
 export interface SourceRecord {
