@@ -1,53 +1,65 @@
 /**
  * The MySQL/MariaDB read-only statement guard (layer 2 of BRIEF §3).
  *
- * Two passes over the text, and the first alone decides whether a statement may run:
+ * Two passes over the text. **The first alone enforces every security property**; the second only adds
+ * the relations the statement reads (and re-checks what it can, which can only refuse more).
  *
- * 1. **MySQL's own lexical rules** (this file's `lexMysql`): `#` and `-- ` comments (the dashes must be
- *    followed by whitespace, as MySQL requires: `1--1` is arithmetic), non-nesting block comments,
- *    '…' and "…" strings with backslash escapes and doubled quotes, `…` identifiers, @user and @@system
- *    variables, `?` placeholders. The connector pins the session's `sql_mode` without `ANSI_QUOTES` and
- *    `NO_BACKSLASH_ESCAPES` (and the connection character set to utf8mb4), so the server splits the text
- *    exactly as this lexer does. Refused at this level:
- *      - executable comments `/*! … *\/`, `/*!50000 … *\/` and MariaDB's `/*M! … *\/`: the server runs
- *        their content, while most parsers skip them as comments; optimizer hints `/*+ … *\/`, since
- *        `SET_VAR` and `MAX_EXECUTION_TIME` hints override the session's settings for the statement;
+ * 1. **MySQL's own lexical rules** (lexer.ts; the connector pins the session's `sql_mode` so the server
+ *    splits the text exactly as the lexer does). Anything the lexer cannot classify is a syntax error.
+ *    Refused at this level, wherever it stands in the text:
+ *      - executable comments `/*! … *\/`, `/*!50000 … *\/` and MariaDB's `/*M! … *\/` (the server runs
+ *        their content); optimizer hints `/*+ … *\/` (`SET_VAR`, `MAX_EXECUTION_TIME` override the session);
  *      - more than one statement (text after the first `;` other than comments);
  *      - a first keyword that does not start a read (SELECT, WITH, TABLE, VALUES, `(`, SHOW, DESCRIBE,
  *        DESC, EXPLAIN); an unknown first word is a syntax error;
- *      - anywhere: `INTO` (OUTFILE, DUMPFILE, @variables), locking reads (`FOR UPDATE`, `FOR SHARE`,
+ *      - `INTO` (OUTFILE, DUMPFILE, @variables), locking reads (`FOR UPDATE`, `FOR SHARE`,
  *        `LOCK IN SHARE MODE`), `EXPLAIN … FOR CONNECTION`, `:=` assignments, `PROCEDURE ANALYSE`,
- *        MariaDB's `NEXT VALUE FOR` / `PREVIOUS VALUE FOR`, and the reserved words of writes and DDL
- *        (DELETE, UPDATE, INSERT/REPLACE without `(`, CREATE, DROP, ALTER, GRANT, REVOKE, RENAME, LOAD,
- *        CALL, KILL), which catches MySQL 8's `WITH … DELETE`;
- *      - every function call (a name, bare or back-quoted, before `(`) that is not a known read-only
- *        built-in: UDFs (`sys_exec`, Spider's `spider_direct_sql`) and stored functions are called with
- *        the same syntax as built-ins and can do anything, so only the allow-list passes, and the
- *        known-dangerous built-ins (`SLEEP`, `BENCHMARK`, `GET_LOCK`…, `LOAD_FILE`, `NEXTVAL`…,
- *        `MASTER_POS_WAIT`…) are refused with their reason;
- *      - SHOW other than the catalogue and settings forms (PROCESSLIST, GRANTS, ENGINE … STATUS,
- *        BINLOG EVENTS… expose other sessions, credentials or server internals);
- *      - EXPLAIN ANALYZE (it executes) and EXPLAIN of anything but a query; MariaDB's `ANALYZE SELECT`
- *        (it executes too) starts with ANALYZE and is refused as a statement.
+ *        MariaDB's `NEXT VALUE FOR` / `PREVIOUS VALUE FOR`, the reserved words of writes and DDL (DELETE,
+ *        UPDATE, INSERT/REPLACE without `(`, CREATE, DROP, ALTER, GRANT, REVOKE, RENAME, LOAD, CALL, KILL);
+ *      - every function call — a name, bare or back-quoted, before `(` — that functions.ts does not allow:
+ *        the allow-list is generated from the server's own function list and records in which written forms
+ *        a name is the built-in; anything else is a stored function or a UDF, refused unless the source's
+ *        policy sets `allowUserFunctions` (and the known-dangerous names never pass);
+ *      - the protected objects (`PROTECTED_SCHEMAS`, `PROTECTED_INFORMATION_SCHEMA`): the `mysql`,
+ *        `performance_schema` and `sys` databases (password hashes, privileges, server and replication
+ *        credentials, other sessions' statement text) and the information_schema tables that expose other
+ *        sessions or accounts, named qualified in any spelling (case, back-quotes, comments or spaces around
+ *        the dot), in SHOW … FROM|IN, and unqualified when the source's default database is one of them;
+ *      - SHOW other than the catalogue and settings forms, diagnostics of the previous statement (SHOW
+ *        WARNINGS/ERRORS, `@@warning_count`: on a pooled connection that is another call's statement);
+ *      - EXPLAIN ANALYZE and MariaDB's ANALYZE SELECT (they execute: use explain_query), EXPLAIN of
+ *        anything but a query.
  *
- * 2. **A MySQL grammar** (datafusion-sqlparser-rs, `MySqlDialect`, compiled to WASM): the query (or the
- *    query inside EXPLAIN) is parsed and its tree walked again for writes (INSERT/UPDATE/DELETE nodes at any
- *    depth), `SELECT … INTO`, locking clauses, assignments and non-allowed functions; the tree gives the
- *    relations the statement reads (CTE names resolved by scope). MySQL's grammar has no complete
- *    JavaScript implementation, so when this parser cannot read a statement that passed the first pass,
- *    the statement is still allowed (no false refusal for, e.g., `5 MOD 2` or `SOUNDS LIKE`), with
- *    `relations: null`; the server's own parser then decides whether it is valid SQL.
+ * 2. **A MySQL grammar** (datafusion-sqlparser-rs, `MySqlDialect`, compiled to WASM) parses the query and
+ *    gives the relations it reads (CTE names resolved by scope); its tree is walked again for writes,
+ *    INTO, locking clauses, assignments and the protected tables. MySQL's grammar has no complete
+ *    JavaScript implementation, so a statement that passed pass 1 and that this parser cannot read
+ *    (`5 MOD 2`, `SOUNDS LIKE`, MariaDB-only syntax) is still allowed, with `relations: null` (unknown):
+ *    no protection depends on this pass.
  *
- * The read-only transaction (layer 1) and the one-statement prepared protocol (layer 3) still hold for
- * anything both passes miss, e.g. a view that calls a stored function that writes.
+ * The read-only session (layer 1: every statement in a read-only transaction, the statement timeout) and
+ * the one-statement prepared protocol (layer 3) still hold for anything both passes miss, e.g. a view
+ * that calls a stored function that writes.
  */
 import { init as initParser, parse as parseSql } from '@guanmingchiu/sqlparser-ts';
 import { ToolError } from '../../errors.js';
 import { inScope, isObj, withNames, type Json, type Scope } from '../guard/tree.js';
-import { DenyList, type DenyMatch } from '../guard/deny.js';
 import type { QualifiedName, StatementCheck } from '../guard/types.js';
+import { checkFunctionCall, NOT_CALLS, type CallForm, type MysqlFlavor } from './functions.js';
+import { isName, isOp, isWord, lexMysql, syntax, type MysqlToken } from './lexer.js';
 
-export type MysqlFlavor = 'mysql' | 'mariadb';
+export type { MysqlFlavor } from './functions.js';
+export { lexMysql } from './lexer.js';
+
+/** What the guard needs to know about the source besides the text. */
+export interface MysqlGuardOptions {
+  /** The server's flavor; undefined before the first connection (then both flavors' lists apply). */
+  flavor?: MysqlFlavor | undefined;
+  /** The source's default database (the DSN's), which unqualified names resolve to; null when none. */
+  database?: string | null | undefined;
+  /** The source policy's `allowUserFunctions`. */
+  allowUserFunctions?: boolean | undefined;
+}
 
 /** What the one statement is: a query (SELECT, WITH, TABLE, VALUES), SHOW, DESCRIBE of a table, or EXPLAIN of a query. */
 export type MysqlStatementKind = 'select' | 'show' | 'describe' | 'explain';
@@ -58,289 +70,6 @@ export interface MysqlStatementCheck extends StatementCheck {
   paramCount: number;
   /** Where the query starts in the text: 0 for a query, after the EXPLAIN prefix for EXPLAIN of a query. */
   queryOffset: number;
-}
-
-// ─── Functions ──────────────────────────────────────────────────────────────────────────────────────
-//
-// MySQL calls built-ins, loadable functions (UDFs, e.g. `sys_exec` from lib_mysqludf_sys, Spider's
-// `spider_direct_sql`) and stored functions with the same syntax, and a UDF or a stored function can do
-// anything (run a shell command, write through a MODIFIES SQL DATA body, reach another server). So only the
-// built-ins below pass, and every other name is refused, the known-dangerous ones with their reason.
-// Names are lower-case; functions with their own syntax (CAST, CONVERT, EXTRACT, TRIM, POSITION…) are
-// listed too, in case a form of them reaches the check as a plain call.
-
-/** Refused wherever they appear, with the reason in the message. Checked before the allow-list. */
-export const MYSQL_DENIED_FUNCTIONS = new DenyList([
-  {
-    reason: 'it ties up a pooled connection on purpose (denial of service)',
-    names: ['sleep', 'benchmark'],
-  },
-  {
-    reason: 'it takes or releases user-level locks that outlive the statement',
-    names: ['get_lock', 'release_lock', 'release_all_locks', 'is_free_lock', 'is_used_lock'],
-  },
-  {
-    reason: 'it reads files on the database server',
-    names: ['load_file'],
-  },
-  {
-    reason: 'it advances or reads a sequence, which changes or depends on session state',
-    names: ['nextval', 'setval', 'lastval'],
-  },
-  {
-    reason: 'it waits on replication and can hold a connection indefinitely',
-    names: [
-      'master_pos_wait',
-      'source_pos_wait',
-      'master_gtid_wait',
-      'wait_for_executed_gtid_set',
-      'wait_until_sql_thread_after_gtids',
-    ],
-  },
-  {
-    reason: 'with an argument it sets session state',
-    names: ['last_insert_id'],
-  },
-  {
-    reason: 'it is a loadable function (UDF) that runs commands, SQL on other servers, or administration',
-    names: ['sys_exec', 'sys_eval', 'sys_get', 'sys_set', 'sys_bineval', 'do_system', 'exec_shell', 'shell', 'cmdshell'],
-    prefixes: [
-      'lib_mysqludf_',
-      'spider_',
-      'keyring_',
-      'audit_log_',
-      'version_tokens_',
-      'service_get_',
-      'service_release_',
-      'mysql_firewall_',
-      'set_firewall_',
-      'normalize_statement',
-      'mysqlx_',
-      'group_replication_',
-      'asynchronous_connection_failover_',
-    ],
-  },
-]);
-
-/** Built-ins allowed in a read. */
-export const MYSQL_ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set(
-  `
-  abs acos asin atan atan2 ceil ceiling conv cos cot crc32 crc32c degrees div exp floor ln log log10 log2 mod
-  pi pow power radians rand round sign sin sqrt tan truncate format_bytes format_pico_time greatest least
-  interval
-
-  ascii bin bit_length char char_length character_length charset coercibility collation concat concat_ws elt
-  export_set field find_in_set format from_base64 hex insert instr lcase left length locate lower lpad ltrim
-  make_set mid oct octet_length ord position quote regexp_instr regexp_like regexp_replace regexp_substr
-  repeat replace reverse right rpad rtrim soundex space strcmp substr substring substring_index to_base64
-  trim ucase unhex upper weight_string natural_sort_key sformat to_char chr levenshtein json_unquote
-  random_bytes
-
-  adddate addtime convert_tz curdate current_date current_time current_timestamp curtime date date_add
-  date_format date_sub datediff day dayname dayofmonth dayofweek dayofyear extract from_days from_unixtime
-  get_format hour last_day localtime localtimestamp makedate maketime microsecond minute month monthname now
-  period_add period_diff quarter sec_to_time second str_to_date subdate subtime sysdate time time_format
-  time_to_sec timediff timestamp timestampadd timestampdiff to_days to_seconds unix_timestamp utc_date
-  utc_time utc_timestamp week weekday weekofyear year yearweek add_months months_between trunc
-
-  avg bit_and bit_or bit_xor count group_concat json_arrayagg json_objectagg max min std stddev stddev_pop
-  stddev_samp sum var_pop var_samp variance median percentile_cont percentile_disc any_value
-
-  cume_dist dense_rank first_value lag last_value lead nth_value ntile percent_rank rank row_number
-
-  case coalesce if ifnull isnull nullif nvl nvl2 decode decode_histogram
-
-  cast convert binary
-
-  aes_decrypt aes_encrypt compress md5 sha sha1 sha2 statement_digest statement_digest_text uncompress
-  uncompressed_length validate_password_strength des_decrypt des_encrypt encode decrypt kdf
-  old_password password crypt
-
-
-  bin_to_uuid uuid_to_bin is_uuid uuid uuid_short sys_guid uuid_v4 uuid_v7 inet_aton inet_ntoa inet6_aton
-  inet6_ntoa is_ipv4 is_ipv4_compat is_ipv4_mapped is_ipv6 name_const default grouping row
-
-  connection_id current_role current_user database found_rows icu_version roles_graphml row_count schema
-  session_user system_user user version
-
-  json_array json_array_append json_array_insert json_array_intersect json_contains json_contains_path
-  json_depth json_detailed json_equals json_exists json_extract json_insert json_keys json_length
-  json_loose json_merge json_merge_patch json_merge_preserve json_normalize json_object json_object_filter_keys
-  json_object_to_array json_overlaps json_pretty json_query json_quote json_remove json_replace json_schema_valid
-  json_schema_validation_report json_search json_set json_storage_free json_storage_size json_type
-  json_valid json_value json_compact json_table member
-
-  extractvalue updatexml
-
-  bit_count
-
-  gtid_subset gtid_subtract
-
-  column_check column_exists column_get column_json column_list column_add column_create column_delete
-
-  st_area st_asbinary st_asgeojson st_astext st_aswkb st_aswkt st_buffer st_buffer_strategy st_centroid
-  st_collect st_contains st_convexhull st_crosses st_difference st_dimension st_disjoint st_distance
-  st_distance_sphere st_endpoint st_envelope st_equals st_exteriorring st_frechetdistance st_geohash
-  st_geomcollfromtext st_geomcollfromtxt st_geomcollfromwkb st_geometrycollectionfromtext
-  st_geometrycollectionfromwkb st_geometryfromtext st_geometryfromwkb st_geometryn st_geometrytype
-  st_geomfromgeojson st_geomfromtext st_geomfromwkb st_hausdorffdistance st_interiorringn st_intersection
-  st_intersects st_isclosed st_isempty st_isring st_issimple st_isvalid st_latfromgeohash st_latitude
-  st_length st_linefromtext st_linefromwkb st_lineinterpolatepoint st_lineinterpolatepoints
-  st_linestringfromtext st_linestringfromwkb st_longfromgeohash st_longitude st_makeenvelope
-  st_mlinefromtext st_mlinefromwkb st_mpointfromtext st_mpointfromwkb st_mpolyfromtext st_mpolyfromwkb
-  st_multilinestringfromtext st_multilinestringfromwkb st_multipointfromtext st_multipointfromwkb
-  st_multipolygonfromtext st_multipolygonfromwkb st_numgeometries st_numinteriorring st_numinteriorrings
-  st_numpoints st_overlaps st_pointatdistance st_pointfromgeohash st_pointfromtext st_pointfromwkb st_pointn
-  st_polyfromtext st_polyfromwkb st_polygonfromtext st_polygonfromwkb st_relate st_simplify st_srid
-  st_startpoint st_swapxy st_symdifference st_touches st_transform st_union st_validate st_within st_x st_y
-  mbrcontains mbrcoveredby mbrcovers mbrdisjoint mbrequals mbrintersects mbroverlaps mbrtouches mbrwithin
-  geometrycollection linestring multilinestring multipoint multipolygon point polygon
-  `
-    .split(/\s+/)
-    .filter((n) => n.length > 0),
-);
-
-
-// ─── Lexer ──────────────────────────────────────────────────────────────────────────────────────────
-
-export type MysqlTokenKind = 'word' | 'qident' | 'string' | 'var' | 'param' | 'op' | 'semi';
-
-export interface MysqlToken {
-  kind: MysqlTokenKind;
-  /** Words: upper-cased; back-quoted identifiers and strings: their unquoted value; others: the text. */
-  value: string;
-  start: number;
-  end: number;
-}
-
-const WS = new Set([' ', '\t', '\n', '\r', '\f', '\v']);
-
-function isWordChar(code: number): boolean {
-  return (
-    (code >= 48 && code <= 57) || // 0-9
-    (code >= 65 && code <= 90) || // A-Z
-    (code >= 97 && code <= 122) || // a-z
-    code === 95 || // _
-    code === 36 || // $
-    code >= 0x80 // MySQL allows U+0080 and above in unquoted identifiers
-  );
-}
-
-const PUNCT = new Set(['(', ')', ',', '.', '+', '-', '*', '/', '%', '=', '<', '>', '!', '~', '^', '&', '|', '{', '}', ':']);
-
-function syntax(message: string, at?: number): ToolError {
-  return new ToolError('SYNTAX_ERROR', `Syntax error${at === undefined ? '' : ` at character ${at + 1}`}: ${message}.`);
-}
-
-/** Reads a quoted span starting at `i` (the opening quote); returns its unquoted value and the index after it. */
-function readQuoted(sql: string, i: number, backslashEscapes: boolean): [string, number] {
-  const q = sql[i]!;
-  let j = i + 1;
-  let value = '';
-  for (;;) {
-    if (j >= sql.length) {
-      throw syntax(q === '`' ? 'unterminated `quoted identifier`' : `unterminated ${q}string${q}`, i);
-    }
-    const c = sql[j]!;
-    if (backslashEscapes && c === '\\') {
-      value += sql[j + 1] ?? '';
-      j += 2;
-      continue;
-    }
-    if (c === q) {
-      if (sql[j + 1] === q) {
-        value += q;
-        j += 2;
-        continue;
-      }
-      return [value, j + 1];
-    }
-    value += c;
-    j++;
-  }
-}
-
-/**
- * Splits a statement into tokens by MySQL's rules (sql_mode without ANSI_QUOTES and NO_BACKSLASH_ESCAPES,
- * which the connector pins). Comments are dropped; executable comments and optimizer hints are refused.
- * Where the server's rule is uncertain this lexer errs towards seeing more code, never less: `#` comments
- * end at `\r` as well as `\n`, and control characters outside strings and comments are refused.
- */
-export function lexMysql(sql: string): MysqlToken[] {
-  const out: MysqlToken[] = [];
-  const n = sql.length;
-  let i = 0;
-  while (i < n) {
-    const c = sql[i]!;
-    const code = c.charCodeAt(0);
-    if (WS.has(c)) {
-      i++;
-    } else if (c === '#' || (c === '-' && sql[i + 1] === '-' && (i + 2 >= n || WS.has(sql[i + 2]!)))) {
-      while (i < n && sql[i] !== '\n' && sql[i] !== '\r') i++;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const third = sql[i + 2];
-      if (third === '!' || ((third === 'M' || third === 'm') && sql[i + 3] === '!')) {
-        throw new ToolError(
-          'NOT_READ_ONLY',
-          `Refused: executable comments (/*! … */, /*M! … */) are run by the server as SQL and are not allowed; remove the comment at character ${i + 1}.`,
-        );
-      }
-      if (third === '+') {
-        throw new ToolError(
-          'NOT_READ_ONLY',
-          `Refused: optimizer hints (/*+ … */) can override the session's read-only settings and timeout and are not allowed; remove the hint at character ${i + 1}.`,
-        );
-      }
-      const end = sql.indexOf('*/', i + 2);
-      if (end === -1) throw syntax('unterminated /* comment', i);
-      i = end + 2;
-    } else if (c === "'" || c === '"') {
-      const [value, next] = readQuoted(sql, i, true);
-      out.push({ kind: 'string', value, start: i, end: next });
-      i = next;
-    } else if (c === '`') {
-      const [value, next] = readQuoted(sql, i, false);
-      out.push({ kind: 'qident', value, start: i, end: next });
-      i = next;
-    } else if (c === '@') {
-      // @user_var, @'quoted', @@system_var, @@global.system_var: one token, so that a variable's name is
-      // never mistaken for a keyword or a function.
-      let j = i + 1;
-      if (sql[j] === '@') j++;
-      const q = sql[j];
-      if (q === "'" || q === '"' || q === '`') {
-        j = readQuoted(sql, j, q !== '`')[1];
-      } else {
-        while (j < n && (isWordChar(sql.charCodeAt(j)) || sql[j] === '.')) j++;
-      }
-      out.push({ kind: 'var', value: sql.slice(i, j), start: i, end: j });
-      i = j;
-    } else if (c === '?') {
-      out.push({ kind: 'param', value: '?', start: i, end: i + 1 });
-      i++;
-    } else if (c === ';') {
-      out.push({ kind: 'semi', value: ';', start: i, end: i + 1 });
-      i++;
-    } else if (c === ':' && sql[i + 1] === '=') {
-      out.push({ kind: 'op', value: ':=', start: i, end: i + 2 });
-      i += 2;
-    } else if (isWordChar(code)) {
-      let j = i + 1;
-      while (j < n && isWordChar(sql.charCodeAt(j))) j++;
-      out.push({ kind: 'word', value: sql.slice(i, j).toUpperCase(), start: i, end: j });
-      i = j;
-    } else if (PUNCT.has(c)) {
-      out.push({ kind: 'op', value: c, start: i, end: i + 1 });
-      i++;
-    } else if (code === 0) {
-      throw syntax('the statement contains a NUL character', i);
-    } else if (code < 0x20 || code === 0x7f) {
-      throw syntax(`control character U+${code.toString(16).padStart(4, '0').toUpperCase()} outside a string`, i);
-    } else {
-      throw syntax(`unexpected character ${JSON.stringify(c)}`, i);
-    }
-  }
-  return out;
 }
 
 // ─── Word lists ─────────────────────────────────────────────────────────────────────────────────────
@@ -362,23 +91,57 @@ const NON_READ_STATEMENTS = new Set(
 const WRITE_WORDS = new Set(['DELETE', 'UPDATE', 'INSERT', 'REPLACE', 'CREATE', 'DROP', 'ALTER', 'GRANT', 'REVOKE', 'RENAME', 'LOAD', 'CALL', 'KILL']);
 
 /**
- * Words that may stand right before `(` without being a function call: keywords of the SELECT grammar,
- * type names (CAST(x AS DECIMAL(10,2))), JSON_TABLE's COLUMNS, index hints, partition selection.
+ * Databases never read through Sequel, whatever the account's grants: `mysql` holds password hashes
+ * (`user`, `global_priv` on MariaDB 10.4+, `password_history`), privileges, federated/Spider server
+ * credentials (`servers`), replication credentials (`slave_master_info`), the general and slow query logs
+ * as tables (other sessions' statements, passwords in CREATE USER included); `performance_schema` holds
+ * other sessions' statement text, user variables and connection attributes; `sys` is views over both
+ * (`sys.processlist`, `sys.statement_analysis`…) and procedures that change instrumentation.
  */
-const NOT_CALLS = new Set(
-  `IN EXISTS ANY SOME ALL NOT AND OR XOR ON WHERE HAVING SELECT FROM JOIN LATERAL BY AS THEN WHEN ELSE CASE
-   DISTINCT DISTINCTROW UNION INTERSECT EXCEPT MINUS BETWEEN LIKE REGEXP RLIKE IS DIV ESCAPE OVER WINDOW
-   PARTITION INDEX KEY USING VALUES COLUMNS MATCH AGAINST DECIMAL NUMERIC DEC FIXED FLOAT DOUBLE REAL VARCHAR
-   NVARCHAR NCHAR VARBINARY INT INTEGER BIGINT SMALLINT TINYINT MEDIUMINT BIT DATETIME TIME TIMESTAMP CHAR
-   CHARACTER BINARY YEAR LIMIT OFFSET GROUP ORDER ROWS RANGE PRECEDING FOLLOWING WITHIN FOR RECURSIVE WITH
-   ROW TABLE NESTED PATH ORDINALITY EMPTY ERROR DEFAULT UNSIGNED SIGNED ZEROFILL COLLATE ASC DESC NULL TRUE
-   FALSE UNKNOWN EXPLAIN DESCRIBE USE FORCE IGNORE HIGH_PRIORITY STRAIGHT_JOIN SQL_SMALL_RESULT
-   SQL_BIG_RESULT SQL_BUFFER_RESULT SQL_NO_CACHE SQL_CACHE SQL_CALC_FOUND_ROWS CROSS INNER OUTER NATURAL
-   LEFT RIGHT LEADING TRAILING BOTH OF SYSTEM_TIME EXAMINED RETURNING JSON ARRAY`.split(/\s+/),
-);
+export const PROTECTED_SCHEMAS: ReadonlySet<string> = new Set(['mysql', 'performance_schema', 'sys']);
 
-/** The last tables a guard must never read: password hashes, replication and federated-server credentials. */
-const PROTECTED_TABLES = new Set(['user', 'global_priv', 'servers', 'slave_master_info', 'password_history', 'db', 'tables_priv', 'columns_priv', 'procs_priv', 'proxies_priv', 'roles_mapping', 'default_roles', 'role_edges']);
+/**
+ * information_schema tables that expose other sessions (statement text: PROCESSLIST, INNODB_TRX,
+ * QUERY_CACHE_INFO; locks: INNODB_LOCKS, INNODB_LOCK_WAITS) or accounts and their privileges (USERS,
+ * USER_PRIVILEGES…, USER_STATISTICS, CLIENT_STATISTICS, MySQL's USER_ATTRIBUTES). The rest of
+ * information_schema is the catalogue and stays readable.
+ */
+export const PROTECTED_INFORMATION_SCHEMA: ReadonlySet<string> = new Set([
+  'processlist',
+  'innodb_trx',
+  'innodb_locks',
+  'innodb_lock_waits',
+  'query_cache_info',
+  'users',
+  'user_privileges',
+  'schema_privileges',
+  'table_privileges',
+  'column_privileges',
+  'user_statistics',
+  'client_statistics',
+  'user_attributes',
+]);
+
+/** System variables that report on the connection's previous statement, i.e. another call's. */
+const PREVIOUS_STATEMENT_VARIABLES = new Set(['@@warning_count', '@@error_count', '@@session.warning_count', '@@session.error_count', '@@local.warning_count', '@@local.error_count']);
+
+function protectedError(schema: string, table: string | null): ToolError {
+  const what =
+    schema === 'information_schema'
+      ? `information_schema.${table ?? ''} exposes other sessions or accounts`
+      : `the ${schema} database holds ${schema === 'mysql' ? 'password hashes, privileges and server credentials' : "other sessions' statements and server internals"}`;
+  return new ToolError(
+    'PERMISSION_DENIED',
+    `Refused: ${what} and is never readable through Sequel, whatever the account's grants. Query your own databases (and information_schema's catalogue tables such as TABLES and COLUMNS).`,
+  );
+}
+
+/** Throws when `schema`.`table` (table null: the whole database) is protected. */
+function checkProtected(schema: string, table: string | null): void {
+  const s = schema.toLowerCase();
+  if (PROTECTED_SCHEMAS.has(s)) throw protectedError(s, table);
+  if (s === 'information_schema' && table !== null && PROTECTED_INFORMATION_SCHEMA.has(table.toLowerCase())) throw protectedError(s, table.toLowerCase());
+}
 
 /** SHOW forms allowed: catalogue, settings and diagnostics of this session. */
 type ShowRelations = 'none' | 'table' | 'unknown';
@@ -399,9 +162,6 @@ const SHOW_FORMS: ReadonlyArray<[string[], ShowRelations]> = [
   [['TRIGGERS'], 'unknown'],
   [['VARIABLES'], 'none'],
   [['STATUS'], 'none'],
-  [['WARNINGS'], 'none'],
-  [['ERRORS'], 'none'],
-  [['COUNT'], 'none'],
   [['CHARACTER', 'SET'], 'none'],
   [['CHARSET'], 'none'],
   [['COLLATION'], 'none'],
@@ -409,38 +169,15 @@ const SHOW_FORMS: ReadonlyArray<[string[], ShowRelations]> = [
 ];
 const SHOW_MODIFIERS = new Set(['FULL', 'EXTENDED', 'GLOBAL', 'SESSION', 'LOCAL', 'STORAGE']);
 
-const ALLOWED_HELP = 'only one read is allowed: SELECT, WITH … SELECT, TABLE, VALUES, SHOW (catalogue forms), DESCRIBE, or EXPLAIN of a query';
+const ALLOWED_HELP = 'only one read is allowed: SELECT, WITH … SELECT, TABLE, VALUES, SHOW (catalogue forms), DESCRIBE, or EXPLAIN (without ANALYZE) of a query';
 
 function notReadOnly(what: string): ToolError {
   return new ToolError('NOT_READ_ONLY', `Refused: ${what}; ${ALLOWED_HELP}.`);
 }
 
-function deniedFunction(m: DenyMatch): ToolError {
-  return new ToolError('NOT_READ_ONLY', `Refused: the function ${m.name}() is not allowed because ${m.reason}.`);
-}
-
-function unknownFunction(name: string, qualified: boolean): ToolError {
-  return new ToolError(
-    'NOT_READ_ONLY',
-    qualified
-      ? `Refused: ${name}() is a stored function (schema-qualified), and Sequel cannot tell whether it only reads; use built-in functions.`
-      : `Refused: ${name}() is not a built-in function Sequel knows to be read-only (stored functions and loadable UDFs can write or run commands); use built-in functions.`,
-  );
-}
-
-function checkFunctionName(name: string, qualified: boolean): void {
-  const lower = name.toLowerCase();
-  const denied = MYSQL_DENIED_FUNCTIONS.match(lower);
-  if (denied) throw deniedFunction(denied);
-  if (qualified || !MYSQL_ALLOWED_FUNCTIONS.has(lower)) throw unknownFunction(lower, qualified);
-}
 
 // ─── Pass 1: tokens ─────────────────────────────────────────────────────────────────────────────────
 
-type NameToken = MysqlToken & { kind: 'word' | 'qident' };
-const isName = (t: MysqlToken | undefined): t is NameToken => t !== undefined && (t.kind === 'word' || t.kind === 'qident');
-const isWord = (t: MysqlToken | undefined, ...words: string[]): boolean => t !== undefined && t.kind === 'word' && words.includes(t.value);
-const isOp = (t: MysqlToken | undefined, op: string): boolean => t !== undefined && t.kind === 'op' && t.value === op;
 
 /** The index of the `)` that closes the `(` at `open`, or -1. */
 function closingParen(tokens: readonly MysqlToken[], open: number): number {
@@ -452,13 +189,46 @@ function closingParen(tokens: readonly MysqlToken[], open: number): number {
   return -1;
 }
 
+/** The name a token stands for when it may be a schema or table: words, back-quoted names, and strings (as ANSI_QUOTES would read them). */
+const nameOf = (t: MysqlToken | undefined): string | undefined => (t && (t.kind === 'word' || t.kind === 'qident' || t.kind === 'string') ? t.value : undefined);
+
+/** The number of arguments of the call whose `(` is at `open` (top-level commas plus one; 0 for `()`). */
+function argumentCount(tokens: readonly MysqlToken[], open: number, close: number): number {
+  if (close === open + 1) return 0;
+  let depth = 0;
+  let n = 1;
+  for (let k = open + 1; k < close; k++) {
+    if (isOp(tokens[k], '(')) depth++;
+    else if (isOp(tokens[k], ')')) depth--;
+    else if (depth === 0 && isOp(tokens[k], ',')) n++;
+  }
+  return n;
+}
+
 /** Checks that hold for every statement kind, over the whole token list. */
-function scanTokens(tokens: readonly MysqlToken[]): void {
+function scanTokens(tokens: readonly MysqlToken[], options: MysqlGuardOptions): void {
+  const db = options.database?.toLowerCase() ?? null;
+  if (db !== null && PROTECTED_SCHEMAS.has(db)) {
+    throw new ToolError(
+      'PERMISSION_DENIED',
+      `Refused: this source's default database is ${db}, a system database Sequel never reads; point the source at one of your own databases.`,
+    );
+  }
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
     const prev = tokens[k - 1];
     const next = tokens[k + 1];
     if (t.kind === 'op' && t.value === ':=') throw notReadOnly('assigning a user variable (:=) changes session state');
+    if (t.kind === 'var' && PREVIOUS_STATEMENT_VARIABLES.has(t.value.toLowerCase())) {
+      throw notReadOnly(`${t.value} reports on the connection's previous statement, which is another call's`);
+    }
+    // schema.table in any spelling: the lexer has dropped comments and whitespace around the dot.
+    const schema = nameOf(t);
+    if (schema !== undefined && isOp(next, '.') && !isOp(prev, '.')) checkProtected(schema, nameOf(tokens[k + 2]) ?? null);
+    // Unqualified names when the default database is information_schema.
+    if (db === 'information_schema' && isName(t) && !isOp(prev, '.') && PROTECTED_INFORMATION_SCHEMA.has(t.value.toLowerCase())) {
+      checkProtected(db, t.value);
+    }
     if (t.kind === 'word') {
       // After a `.` a reserved word is an identifier (t.update); after SHOW, CREATE is SHOW CREATE.
       const afterDot = isOp(prev, '.') || isWord(prev, 'SHOW');
@@ -486,16 +256,31 @@ function scanTokens(tokens: readonly MysqlToken[]): void {
     // A name right before `(` is a function call unless it is a keyword, an alias (`AS dt (a, b)`,
     // `) dt (a, b)`), or a CTE with a column list (`WITH r (n) AS (`, `, r (n) AS (`).
     if (isName(t) && isOp(next, '(')) {
-      // The dangerous names are refused wherever they stand, whatever the exceptions below would say.
-      const denied = MYSQL_DENIED_FUNCTIONS.match(t.value.toLowerCase());
-      if (denied) throw deniedFunction(denied);
-      if (t.kind === 'word' && NOT_CALLS.has(t.value)) continue;
-      if (isWord(prev, 'AS', 'WITH', 'RECURSIVE') || isOp(prev, ')')) continue;
       const close = closingParen(tokens, k + 1);
-      if (close !== -1 && isWord(tokens[close + 1], 'AS') && isOp(tokens[close + 2], '(')) continue;
-      checkFunctionName(t.value, isOp(prev, '.'));
+      const form: CallForm = t.kind === 'qident' ? 'q' : next!.start === t.end ? 'a' : 's';
+      const args = close === -1 ? -1 : argumentCount(tokens, k + 1, close);
+      const qualified = isOp(prev, '.');
+      if (t.kind === 'word' && NOT_CALLS.has(t.value) && !qualified) {
+        // Keywords are not calls, but a denied name is refused wherever it stands.
+        checkDeniedOnly(t.value);
+        continue;
+      }
+      if (!qualified && (isWord(prev, 'AS', 'WITH', 'RECURSIVE') || isOp(prev, ')'))) {
+        checkDeniedOnly(t.value);
+        continue;
+      }
+      if (close !== -1 && isWord(tokens[close + 1], 'AS') && isOp(tokens[close + 2], '(') && !qualified) {
+        checkDeniedOnly(t.value);
+        continue;
+      }
+      checkFunctionCall(t.value, form, args, qualified, options);
     }
   }
+}
+
+/** For names before `(` that are not calls: the deny-list still applies (a denied name never passes). */
+function checkDeniedOnly(name: string): void {
+  checkFunctionCall(name, 'a', 0, false, { allowUserFunctions: true });
 }
 
 function qualifiedName(tokens: readonly MysqlToken[], k: number): [QualifiedName, number] | undefined {
@@ -522,6 +307,13 @@ function checkShow(tokens: readonly MysqlToken[]): QualifiedName[] | null {
   }
   const [words, relations] = form;
   k += words.length;
+  // SHOW … FROM|IN db, SHOW CREATE DATABASE db: the protected databases are not listed either.
+  for (let j = k; j < tokens.length; j++) {
+    if ((isWord(tokens[j], 'FROM', 'IN') || (j === k && isWord(tokens[k - 1], 'DATABASE', 'SCHEMA'))) && isName(tokens[j + (j === k && !isWord(tokens[j], 'FROM', 'IN') ? 0 : 1)])) {
+      const at = tokens[j + (j === k && !isWord(tokens[j], 'FROM', 'IN') ? 0 : 1)]!;
+      if (PROTECTED_SCHEMAS.has(at.value.toLowerCase())) checkProtected(at.value, null);
+    }
+  }
   if (relations === 'none') return [];
   if (relations === 'unknown') return null;
   // COLUMNS/INDEX: FROM|IN table [FROM|IN db]; CREATE TABLE|VIEW name.
@@ -538,6 +330,7 @@ function checkShow(tokens: readonly MysqlToken[]): QualifiedName[] | null {
     rel = { schema: tokenText(db), name: rel.name };
     after += 2;
   }
+  if (rel.schema !== null) checkProtected(rel.schema, rel.name);
   return [rel];
 }
 
@@ -602,11 +395,7 @@ function walkTree(root: Json, relations: Map<string, QualifiedName>): void {
         throw notReadOnly('locking reads take row locks');
       }
       if (key === 'BinaryOp' && isObj(value) && value.op === 'Assignment') throw notReadOnly('assigning a user variable (:=) changes session state');
-      if (key === 'Function' && isObj(value)) {
-        const parts = nameParts(value.name);
-        const last = parts[parts.length - 1];
-        if (last !== undefined) checkFunctionName(last, parts.length > 1);
-      }
+      // Function calls were checked in pass 1, where the written form (bare, spaced, back-quoted) is known.
       if (key === 'Table' && isObj(value) && Array.isArray(value.name)) {
         const parts = nameParts(value.name);
         if (value.args != null) {
@@ -615,9 +404,7 @@ function walkTree(root: Json, relations: Map<string, QualifiedName>): void {
         const name = parts[parts.length - 1];
         const schema = parts.length > 1 ? parts[parts.length - 2]! : null;
         if (name !== undefined) {
-          if (schema !== null && schema.toLowerCase() === 'mysql' && PROTECTED_TABLES.has(name.toLowerCase())) {
-            throw new ToolError('PERMISSION_DENIED', `Refused: mysql.${name} holds credentials and privileges and is never readable through Sequel.`);
-          }
+          if (schema !== null) checkProtected(schema, name);
           // DUAL is MySQL's keyword for "no table", not a relation.
           const dual = schema === null && name.toLowerCase() === 'dual';
           if (!dual && (schema !== null || !inScope(bodyScope, name.toLowerCase()))) relations.set(`${schema ?? ''}\u0000${name}`, { schema, name });
@@ -669,10 +456,9 @@ const startsQuery = (t: MysqlToken | undefined) => (t?.kind === 'word' && QUERY_
 
 /**
  * Checks one statement; the parser must be loaded (`loadMysqlGuard`). Throws a `ToolError`
- * (`SYNTAX_ERROR` or `NOT_READ_ONLY`, `PERMISSION_DENIED` for the credential tables); never rewrites the text.
- * `flavor` is accepted for messages and future differences; both flavors get the same checks today.
+ * (`SYNTAX_ERROR` or `NOT_READ_ONLY`, `PERMISSION_DENIED` for the protected objects); never rewrites the text.
  */
-export function checkMysqlStatementSync(sql: string, _flavor: MysqlFlavor = 'mysql'): MysqlStatementCheck {
+export function checkMysqlStatementSync(sql: string, options: MysqlGuardOptions = {}): MysqlStatementCheck {
   if (!ready) throw new Error('the MySQL guard is not loaded; await loadMysqlGuard() first');
   currentSql = sql;
   const all = lexMysql(sql);
@@ -684,12 +470,15 @@ export function checkMysqlStatementSync(sql: string, _flavor: MysqlFlavor = 'mys
   const paramCount = tokens.filter((t) => t.kind === 'param').length;
 
   if (first.kind === 'word' && !startsQuery(first) && !['SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN'].includes(first.value)) {
+    if (first.value === 'ANALYZE' && startsQuery(tokens[1])) {
+      throw notReadOnly('ANALYZE SELECT executes the statement to measure it; use the explain_query tool for the plan');
+    }
     if (NON_READ_STATEMENTS.has(first.value)) throw notReadOnly(`${first.value} is not a read`);
     throw syntax(`unknown statement ${JSON.stringify(tokenText(first))}`, first.start);
   }
   if (!startsQuery(first) && first.kind !== 'word') throw syntax(`a statement cannot start with ${JSON.stringify(sql.slice(first.start, first.end))}`, first.start);
 
-  scanTokens(tokens);
+  scanTokens(tokens, options);
 
   if (first.value === 'SHOW') {
     return { kind: 'show', relations: checkShow(tokens), paramCount, queryOffset: 0 };
@@ -706,7 +495,7 @@ export function checkMysqlStatementSync(sql: string, _flavor: MysqlFlavor = 'mys
       else break;
     }
     const t = tokens[k];
-    if (isWord(t, 'ANALYZE', 'ANALYSE')) throw notReadOnly('EXPLAIN ANALYZE executes the statement');
+    if (isWord(t, 'ANALYZE', 'ANALYSE')) throw notReadOnly('EXPLAIN ANALYZE executes the statement; use plain EXPLAIN, or the explain_query tool for the plan');
     if (startsQuery(t)) {
       kind = 'explain';
       queryStart = k;
@@ -745,25 +534,30 @@ const cache = new Map<string, MysqlStatementCheck | { code: ToolError['code']; m
 
 const copy = (c: MysqlStatementCheck): MysqlStatementCheck => ({ ...c, relations: c.relations?.map((r) => ({ ...r })) ?? null });
 
-/** Checks one statement, loading the parser on first use. Throws a `ToolError`; never rewrites the text. */
-export async function checkMysqlStatement(sql: string, flavor: MysqlFlavor = 'mysql'): Promise<MysqlStatementCheck> {
+/**
+ * Checks one statement, loading the parser on first use. Throws a `ToolError`; never rewrites the text.
+ * Verdicts are cached by the text together with everything else they depend on (flavor, default
+ * database, allowUserFunctions).
+ */
+export async function checkMysqlStatement(sql: string, options: MysqlGuardOptions = {}): Promise<MysqlStatementCheck> {
   if (!ready) await loadMysqlGuard();
-  const hit = cache.get(sql);
+  const key = `${options.flavor ?? '?'}\u0000${options.allowUserFunctions === true ? 1 : 0}\u0000${options.database ?? ''}\u0000${sql}`;
+  const hit = cache.get(key);
   if (hit) {
-    cache.delete(sql);
-    cache.set(sql, hit);
+    cache.delete(key);
+    cache.set(key, hit);
     if ('code' in hit) throw new ToolError(hit.code, hit.message);
     return copy(hit);
   }
   let verdict: MysqlStatementCheck | { code: ToolError['code']; message: string };
   try {
-    verdict = checkMysqlStatementSync(sql, flavor);
+    verdict = checkMysqlStatementSync(sql, options);
   } catch (err) {
     if (!(err instanceof ToolError)) throw err;
     verdict = { code: err.code, message: err.message };
   }
   if (sql.length <= 10_000) {
-    cache.set(sql, verdict);
+    cache.set(key, verdict);
     if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
   }
   if ('code' in verdict) throw new ToolError(verdict.code, verdict.message);

@@ -15,7 +15,7 @@ export class MysqlConnector implements Connector {
   readonly engine = 'mysql' as const;
   private readonly session: MysqlSession;
 
-  constructor(config: ConnectionConfig) {
+  constructor(private readonly config: ConnectionConfig) {
     this.session = new MysqlSession(config);
     // Start loading the parser now, so the first query does not pay for it.
     void loadMysqlGuard().catch(() => undefined);
@@ -30,7 +30,11 @@ export class MysqlConnector implements Connector {
   }
 
   private async check(sql: string, params: readonly unknown[]) {
-    const check = await checkMysqlStatement(sql, this.session.serverFlavor);
+    const check = await checkMysqlStatement(sql, {
+      flavor: this.session.serverFlavor,
+      database: this.session.defaultDatabase,
+      allowUserFunctions: this.config.allowUserFunctions === true,
+    });
     if (check.paramCount !== params.length) {
       throw new ToolError(
         'INVALID_ARGUMENT',

@@ -3,14 +3,31 @@
  * and cancellation. `MysqlConnector` (index.ts) puts the statement guard (layer 2) in front of it; this
  * class is exported on its own so that a test can show the session holding without the guard.
  *
- * Layer 1, per connection (once) and per call:
- *   - `SET SESSION TRANSACTION READ ONLY`, `time_zone = '+00:00'` (TIMESTAMP values arrive in UTC) and the
- *     server's `sql_mode` minus `ANSI`, `ANSI_QUOTES` and `NO_BACKSLASH_ESCAPES`, so that strings and
- *     identifiers are lexed exactly as the guard lexes them;
+ * Layer 1, set once per connection, so that a point query is one round trip (COM_STMT_EXECUTE of a
+ * statement mysql2 has already prepared on that connection):
+ *   - `SET SESSION TRANSACTION READ ONLY` (`tx_read_only` / `transaction_read_only`) with autocommit on:
+ *     every statement runs in a read-only transaction of its own, so there is no per-call START
+ *     TRANSACTION / ROLLBACK round trip;
  *   - the statement timeout: MariaDB `max_statement_time` (seconds, fractional; every statement), MySQL
- *     `max_execution_time` (milliseconds; SELECT only); the flavor is detected from `VERSION()`;
- *   - every call runs inside `START TRANSACTION READ ONLY` … `ROLLBACK`; a connection whose state is
- *     unknown (cancelled, truncated mid-stream, lost, failed rollback) is destroyed, never reused.
+ *     `max_execution_time` (milliseconds; SELECT only), changed only when a call asks for another value;
+ *     the flavor is detected from `VERSION()`;
+ *   - `time_zone = '+00:00'` (TIMESTAMP values arrive in UTC) and the server's `sql_mode` minus the flags
+ *     that change how text is lexed or names resolve (`ANSI`, `ANSI_QUOTES`, `NO_BACKSLASH_ESCAPES`,
+ *     `IGNORE_SPACE`, `ORACLE`…), so the server reads the text exactly as the guard does.
+ *
+ * Isolation between calls: a statement that answers without a result set (an OK packet: SET, START
+ * TRANSACTION, PREPARE, DO…) is not a read: the call answers NOT_READ_ONLY and the connection is
+ * destroyed (what such a statement can change — variables, transaction mode, autocommit, sql_mode,
+ * character set, temporary tables, SQL-level prepared statements — goes with it; a query cannot change
+ * them except through functions). A connection whose state is unknown (cancelled, truncated mid-stream,
+ * lost) is destroyed, never reused. mysql2 keeps at most PREPARED_PER_CONNECTION protocol-level prepared
+ * statements per connection (an LRU that closes what it evicts), so the server's max_prepared_stmt_count
+ * is never approached. Where the source allows user-defined functions (which can set variables, take GET_LOCK locks or
+ * create temporary tables without the server flagging it), each connection is reset
+ * (COM_RESET_CONNECTION, which also drops its prepared statements) before it serves another call, off
+ * the caller's path, and its settings applied again. The guard refuses `:=`, GET_LOCK and the other
+ * built-ins that would do the same.
+ *
  * Layer 3: the statement goes through the binary protocol (`execute`: COM_STMT_PREPARE + EXECUTE), so
  * parameters are bound by the server, never spliced; a prepared statement is always exactly one
  * statement. The client never sets CLIENT_MULTI_STATEMENTS and clears CLIENT_LOCAL_FILES, so neither a
@@ -42,8 +59,9 @@ import { mysqlConverter, mysqlTypeName, type Converter } from './values.js';
 const CLIENT_GRACE_MS = 1_000;
 /** How long a KILL may take before the call answers anyway. */
 const KILL_WAIT_MS = 3_000;
-/** sql_mode flags that change how the text is lexed; the session never has them. */
-const LEXICAL_MODES = new Set(['ANSI', 'ANSI_QUOTES', 'NO_BACKSLASH_ESCAPES']);
+/** sql_mode flags that change how the text is lexed or parsed, or how function names resolve; the session never has them. */
+const LEXICAL_MODES = new Set(['ANSI', 'ANSI_QUOTES', 'NO_BACKSLASH_ESCAPES', 'IGNORE_SPACE', 'ORACLE', 'MSSQL', 'DB2', 'MAXDB', 'POSTGRESQL']);
+
 /** Server-side prepared statements kept per connection (an LRU in mysql2); bounds the server's count too. */
 const PREPARED_PER_CONNECTION = 64;
 
@@ -122,12 +140,17 @@ interface ConnState {
   timeoutMs: number | undefined;
 }
 
+/** A statement answered with an OK packet (no result set): it was not a read, and may have changed the session. */
+class NotAQuery extends Error {}
+
 /** One call in flight: its connection and how it ended. */
 interface Call {
   conn: PoolConnection | undefined;
   cancelled: 'timeout' | 'abort' | 'close' | undefined;
   /** The connection must not go back to the pool. */
   discard: boolean;
+  /** Something of the statement's answer has arrived (a retry would repeat it). */
+  received: boolean;
   killed: Promise<void> | undefined;
   cancel(why: 'timeout' | 'abort' | 'close'): void;
 }
@@ -191,6 +214,8 @@ export class MysqlSession {
   private readonly active = new Set<Call>();
   private killer: Promise<Connection> | undefined;
   private flavor: MysqlFlavor | undefined;
+  /** The SET list every connection gets (known after the first connection). */
+  private setup: string | undefined;
   private version = '';
   private database: string | null = null;
   private closing: Promise<void> | undefined;
@@ -213,6 +238,11 @@ export class MysqlSession {
       });
       (this.pool as unknown as EventEmitter).on('error', () => undefined);
     }
+  }
+
+  /** The DSN's database, which unqualified names resolve to (the guard needs it); null when none. */
+  get defaultDatabase(): string | null {
+    return this.settings instanceof ToolError ? null : (this.settings.database ?? null);
   }
 
   /** The server flavor, once a connection has been made. */
@@ -253,34 +283,44 @@ export class MysqlSession {
     });
   }
 
-  /** Session settings on first use of a connection, the statement timeout, and the read-only transaction. */
+  /**
+   * Session settings on first use of a connection (two round trips the first time on a source, one after
+   * a reset), then the statement timeout when it differs from the connection's.
+   */
   private async begin(conn: PoolConnection, timeoutMs: number): Promise<void> {
     let state = this.connState.get(conn);
-    if (!state) {
-      const [row] = await textQuery(conn, 'SELECT VERSION(), @@SESSION.sql_mode, DATABASE()');
-      const version = String(row?.[0] ?? '');
-      const flavor: MysqlFlavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
-      const modes = String(row?.[1] ?? '')
-        .split(',')
-        .filter((m) => m.length > 0 && !LEXICAL_MODES.has(m.toUpperCase()));
-      if (modes.some((m) => !/^[A-Za-z_]+$/.test(m))) throw new Error('the server reported an unexpected sql_mode');
-      await textQuery(conn, `SET SESSION time_zone = '+00:00', SESSION sql_mode = '${modes.join(',')}'`);
-      await textQuery(conn, 'SET SESSION TRANSACTION READ ONLY');
-      state = { timeoutMs: undefined };
-      this.connState.set(conn, state);
-      this.flavor ??= flavor;
-      this.version ||= version;
-      this.database = row?.[2] === null || row?.[2] === undefined ? null : String(row[2]);
-    }
     const ms = Math.max(1, Math.ceil(timeoutMs));
+    if (!state) {
+      if (!this.setup) {
+        const [row] = await textQuery(conn, 'SELECT VERSION(), @@SESSION.sql_mode, DATABASE()');
+        const version = String(row?.[0] ?? '');
+        const flavor: MysqlFlavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+        const modes = String(row?.[1] ?? '')
+          .split(',')
+          .filter((m) => m.length > 0 && !LEXICAL_MODES.has(m.toUpperCase()));
+        if (modes.some((m) => !/^[A-Za-z_]+$/.test(m))) throw new Error('the server reported an unexpected sql_mode');
+        this.flavor ??= flavor;
+        this.version ||= version;
+        this.database = row?.[2] === null || row?.[2] === undefined ? null : String(row[2]);
+        this.setup = [
+          `SESSION time_zone = '+00:00'`,
+          `SESSION sql_mode = '${modes.join(',')}'`,
+          `SESSION ${flavor === 'mariadb' ? 'tx_read_only' : 'transaction_read_only'} = 1`,
+          'SESSION autocommit = 1',
+        ].join(', ');
+      }
+      await textQuery(conn, `SET ${this.setup}, ${this.timeoutSetting(ms)}`);
+      state = { timeoutMs: ms };
+      this.connState.set(conn, state);
+    }
     if (state.timeoutMs !== ms) {
-      await textQuery(
-        conn,
-        this.flavor === 'mariadb' ? `SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}` : `SET SESSION max_execution_time = ${ms}`,
-      );
+      await textQuery(conn, `SET ${this.timeoutSetting(ms)}`);
       state.timeoutMs = ms;
     }
-    await textQuery(conn, 'START TRANSACTION READ ONLY');
+  }
+
+  private timeoutSetting(ms: number): string {
+    return this.flavor === 'mariadb' ? `SESSION max_statement_time = ${(ms / 1000).toFixed(3)}` : `SESSION max_execution_time = ${ms}`;
   }
 
   private killerConnection(): Promise<Connection> {
@@ -357,6 +397,7 @@ export class MysqlSession {
       conn: undefined,
       cancelled: undefined,
       discard: false,
+      received: false,
       killed: undefined,
       cancel: (why) => {
         if (call.cancelled) return;
@@ -372,13 +413,13 @@ export class MysqlSession {
     let started = false;
     try {
       // A pooled connection may have died while idle (server restart): retry once on a fresh one, as long
-      // as the caller's statement has not been sent.
+      // as nothing of the caller's statement has come back (every statement here is a read, so sending it
+      // again is harmless).
       for (let attempt = 0; ; attempt++) {
         const conn = await race(this.acquire(call, ctx));
         call.conn = conn;
         try {
           await race(this.begin(conn, timeoutMs));
-          break;
         } catch (err) {
           if (call.cancelled) throw err;
           call.conn = undefined;
@@ -386,41 +427,48 @@ export class MysqlSession {
           if (attempt === 0 && isConnectionFailure(err)) continue;
           throw mapMysqlError(err, ctx, 'connect');
         }
+        const api: CallApi = {
+          flavor: this.flavor ?? 'mysql',
+          version: this.version,
+          database: this.database,
+          stream: (sql, p, collector) => this.stream(call, sql, p, collector),
+          all: (sql, p) => this.all(call.conn!, sql, p),
+        };
+        started = true;
+        call.received = false;
+        let result: T;
+        try {
+          result = await race(body(api, call));
+        } catch (err) {
+          if (!call.cancelled && attempt === 0 && !call.received && isConnectionFailure(err)) {
+            call.conn = undefined;
+            destroyConnection(conn);
+            started = false;
+            continue;
+          }
+          throw err;
+        }
+        if (call.discard) {
+          // Truncated mid-stream: the rest of the result is still coming. Stop the server, drop the socket.
+          this.cancelConnection(call);
+        }
+        return result;
       }
-      const api: CallApi = {
-        flavor: this.flavor ?? 'mysql',
-        version: this.version,
-        database: this.database,
-        stream: (sql, p, collector) => this.stream(call, sql, p, collector),
-        all: (sql, p) => this.all(call.conn!, sql, p),
-      };
-      started = true;
-      const result = await race(body(api, call));
-      if (call.discard) {
-        // Truncated mid-stream: the rest of the result is still coming. Stop the server, drop the socket.
-        this.cancelConnection(call);
-      } else {
-        await race(textQuery(call.conn!, 'ROLLBACK'));
-      }
-      return result;
     } catch (err) {
       if (call.cancelled) {
         await call.killed;
         throw call.cancelled === 'close' ? this.closedError() : timeoutError(ctx, call.cancelled === 'abort' ? 'abort' : 'timeout');
       }
-      const mapped = mapMysqlError(err, ctx, started ? 'query' : 'connect');
-      const conn = call.conn;
-      if (conn && !call.discard) {
-        if (isConnectionFailure(err)) {
-          call.discard = true;
-        } else {
-          try {
-            await textQuery(conn, 'ROLLBACK');
-          } catch {
-            call.discard = true;
-          }
-        }
+      if (err instanceof NotAQuery) {
+        call.discard = true;
+        throw new ToolError(
+          'NOT_READ_ONLY',
+          'Refused: the statement returned no result set, so it was not a read (the connection it ran on was discarded); only reads are allowed: SELECT, WITH … SELECT, TABLE, VALUES, SHOW, DESCRIBE, EXPLAIN.',
+        );
       }
+      const mapped = mapMysqlError(err, ctx, started ? 'query' : 'connect');
+      // Every statement runs in autocommit mode: a failed one leaves nothing open, unless the connection itself failed.
+      if (isConnectionFailure(err)) call.discard = true;
       if (mapped.code === 'SOURCE_UNAVAILABLE' && started) {
         throw new ToolError('SOURCE_UNAVAILABLE', `${mapped.message.replace(/; try again.*$/, '')} while the statement ran; retry the call.`);
       }
@@ -433,6 +481,11 @@ export class MysqlSession {
       if (conn && !call.cancelled) {
         if (call.discard) {
           destroyConnection(conn);
+        } else if (this.config.allowUserFunctions === true) {
+          // User functions can change what the server does not flag (user variables, GET_LOCK locks):
+          // reset the connection before it serves another call, without making this caller wait.
+          this.connState.delete(conn);
+          conn.reset((err: unknown) => (err ? destroyConnection(conn) : conn.release()));
         } else {
           conn.release();
         }
@@ -447,6 +500,7 @@ export class MysqlSession {
       let converters: Converter[] = [];
       let done = false;
       let rows = 0;
+      let okPacket = false;
       const options = { sql, values: bindable(params), rowsAsArray: true };
       const cmd = (protocol === 'binary' ? conn.execute(options) : conn.query({ sql, rowsAsArray: true })) as unknown as EventEmitter;
       const stop = () => {
@@ -457,12 +511,20 @@ export class MysqlSession {
       // A statement without a result set (an OK packet) emits 'fields' with nothing and 'result' with the
       // OK packet, which is not a row.
       cmd.on('fields', (fields: FieldPacket[] | undefined) => {
+        call.received = true;
         if (!fields) return;
         columns = fields.map((f) => ({ name: f.name, type: mysqlTypeName(f) }));
         converters = fields.map(mysqlConverter);
       });
       cmd.on('result', (row: unknown) => {
-        if (done || !Array.isArray(row)) return;
+        if (done) return;
+        call.received = true;
+        if (!Array.isArray(row)) {
+          // An OK packet: the statement was not a query. Whatever it changed stays with this connection.
+          okPacket = true;
+          call.discard = true;
+          return;
+        }
         rows++;
         for (let i = 0; i < row.length; i++) row[i] = converters[i]!(row[i]);
         let more: boolean;
@@ -492,7 +554,8 @@ export class MysqlSession {
       cmd.on('end', () => {
         if (done) return;
         done = true;
-        resolve(columns);
+        if (okPacket) reject(new NotAQuery());
+        else resolve(columns);
       });
     });
   }
