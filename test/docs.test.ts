@@ -79,7 +79,8 @@ const mysqlUp = await requireService('mysql', "the README's MySQL least-privileg
 describe.skipIf(!mysqlUp)("README's MySQL user", () => {
   let mdb: TempDatabase;
   let reader: Connector;
-  const user = `rd_${Date.now().toString(36)}`;
+  // Test-made accounts start with sequel_: the read-only corpus checksums every other account (test/connectors/fixtures/mysql.ts).
+  const user = `sequel_rd_${Date.now().toString(36)}`;
 
   beforeAll(async () => {
     mdb = await createTempMysqlDatabase('sequel_docs');

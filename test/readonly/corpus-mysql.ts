@@ -17,7 +17,135 @@ export const SETUP_MYSQL = `
     BEGIN INSERT INTO customers (id, name) VALUES (1000, 'sneaky'); RETURN 1; END;
   CREATE VIEW v_sneaky AS SELECT sneaky_write() AS x;
   CREATE PROCEDURE sneaky_proc() MODIFIES SQL DATA DELETE FROM orders;
+  CREATE FUNCTION \`count\`(x INT) RETURNS INT MODIFIES SQL DATA
+    BEGIN INSERT INTO customers (id, name) VALUES (1001, 'count'); RETURN 1; END;
+  CREATE FUNCTION \`point\`(a INT, b INT, c INT) RETURNS INT MODIFIES SQL DATA
+    BEGIN INSERT INTO customers (id, name) VALUES (1002, 'point'); RETURN 1; END;
 `;
+
+const PD = 'PERMISSION_DENIED' as const;
+
+/**
+ * The credential and other-session objects (PROTECTED_SCHEMAS, PROTECTED_INFORMATION_SCHEMA in
+ * src/connectors/mysql/guard.ts), in every spelling and position, including syntax the secondary parser
+ * cannot read (MOD, SOUNDS LIKE, ROWS EXAMINED, ROWNUM): pass 1 alone must refuse them.
+ */
+const PROTECTED: HostileCase[] = [
+  { sql: 'SELECT User, Password FROM mysql.user', why: 'mysql.user' },
+  { sql: 'SELECT * FROM MYSQL.USER', why: 'mysql.user in upper case' },
+  { sql: 'SELECT * FROM MySQL.User', why: 'mysql.user in mixed case' },
+  { sql: 'SELECT * FROM `mysql`.user', why: 'back-quoted schema' },
+  { sql: 'SELECT * FROM mysql.`user`', why: 'back-quoted table' },
+  { sql: 'SELECT * FROM `mysql`.`global_priv`', why: 'mysql.global_priv back-quoted' },
+  { sql: 'SELECT * FROM mysql . user', why: 'spaces around the dot' },
+  { sql: 'SELECT * FROM mysql/* x */./* y */user', why: 'comments around the dot' },
+  { sql: 'SELECT * FROM mysql\n.\nuser', why: 'newlines around the dot' },
+  { sql: 'SELECT * FROM mysql #c\n.user', why: 'a # comment before the dot' },
+  { sql: 'SELECT * FROM mysql -- c\n.user', why: 'a -- comment before the dot' },
+  { sql: 'TABLE mysql.user', why: 'TABLE mysql.user' },
+  { sql: 'TABLE mysql.global_priv', why: 'TABLE mysql.global_priv' },
+  { sql: 'SELECT Priv FROM mysql.global_priv WHERE 5 MOD 2 = 1', why: 'global_priv with MOD (unknown to the parser)' },
+  { sql: "SELECT User FROM mysql.user WHERE User SOUNDS LIKE 'root'", why: 'mysql.user with SOUNDS LIKE' },
+  { sql: 'SELECT authentication_string FROM mysql.user LIMIT 1 ROWS EXAMINED 100', why: 'LIMIT … ROWS EXAMINED (MariaDB)' },
+  { sql: 'SELECT ROWNUM(), User, Password FROM mysql.user', why: 'ROWNUM() over mysql.user' },
+  { sql: 'SELECT * FROM mysql.user FOR SYSTEM_TIME ALL', why: 'FOR SYSTEM_TIME (MariaDB)' },
+  { sql: 'SELECT * FROM (SELECT * FROM mysql.user) AS u', why: 'a derived table over mysql.user' },
+  { sql: 'SELECT name FROM customers WHERE name IN (SELECT User FROM mysql.user)', why: 'a subquery over mysql.user' },
+  { sql: 'WITH u AS (SELECT * FROM mysql.user) SELECT * FROM u', why: 'a CTE over mysql.user' },
+  { sql: 'SELECT (SELECT Password FROM mysql.user LIMIT 1) AS p', why: 'a scalar subquery over mysql.user' },
+  {
+    sql: "SELECT * FROM JSON_TABLE((SELECT JSON_ARRAYAGG(Priv) FROM mysql.global_priv), '$[*]' COLUMNS (p TEXT PATH '$')) AS j",
+    why: 'JSON_TABLE over global_priv',
+  },
+  { sql: 'SELECT 1 UNION SELECT Password FROM mysql.user', why: 'a UNION with mysql.user' },
+  { sql: 'SELECT * FROM customers c JOIN mysql.user u ON u.User = c.name', why: 'a join with mysql.user' },
+  { sql: 'DESCRIBE mysql.user', why: 'DESCRIBE mysql.user' },
+  { sql: 'EXPLAIN SELECT * FROM mysql.user', why: 'EXPLAIN over mysql.user' },
+  { sql: 'SHOW COLUMNS FROM user FROM mysql', why: 'SHOW COLUMNS FROM user FROM mysql' },
+  { sql: 'SHOW CREATE TABLE mysql.global_priv', why: 'SHOW CREATE TABLE mysql.global_priv' },
+  { sql: 'SHOW TABLES FROM mysql', why: 'SHOW TABLES FROM mysql' },
+  { sql: 'SHOW TABLE STATUS IN mysql', why: 'SHOW TABLE STATUS IN mysql' },
+  { sql: 'SELECT * FROM mysql.db', why: 'mysql.db (privileges)' },
+  { sql: 'SELECT * FROM mysql.tables_priv', why: 'mysql.tables_priv' },
+  { sql: 'SELECT * FROM mysql.roles_mapping', why: 'mysql.roles_mapping' },
+  { sql: 'SELECT * FROM mysql.servers', why: 'mysql.servers (federated server credentials)' },
+  { sql: 'SELECT * FROM mysql.general_log', why: 'mysql.general_log (statements)' },
+  { sql: 'SELECT * FROM mysql.slow_log', why: 'mysql.slow_log (statements)' },
+  { sql: 'SELECT * FROM mysql.proc', why: 'mysql.proc' },
+  { sql: 'SELECT * FROM performance_schema.events_statements_history', why: "other sessions' statements" },
+  { sql: 'SELECT * FROM performance_schema.threads', why: 'performance_schema.threads' },
+  { sql: 'SELECT * FROM performance_schema.session_connect_attrs', why: "other sessions' connection attributes" },
+  { sql: 'SELECT * FROM PERFORMANCE_SCHEMA.users', why: 'performance_schema in upper case' },
+  { sql: 'SELECT * FROM sys.processlist', why: 'sys.processlist' },
+  { sql: 'SELECT * FROM sys.`x$statement_analysis`', why: 'sys.x$statement_analysis' },
+  { sql: 'SELECT sys.format_bytes(1024)', why: 'a sys function' },
+  { sql: 'SELECT * FROM information_schema.PROCESSLIST', why: 'information_schema.PROCESSLIST' },
+  { sql: 'SELECT INFO FROM INFORMATION_SCHEMA.processlist WHERE ID <> CONNECTION_ID()', why: "other sessions' statement text" },
+  { sql: 'SELECT * FROM information_schema.`INNODB_TRX`', why: 'INNODB_TRX (trx_query)' },
+  { sql: 'SELECT * FROM information_schema.USER_PRIVILEGES', why: 'USER_PRIVILEGES' },
+  { sql: 'SELECT * FROM information_schema.users', why: 'information_schema.USERS' },
+  { sql: 'SHOW COLUMNS FROM processlist FROM information_schema', why: 'SHOW COLUMNS of PROCESSLIST' },
+].map((c) => ({ ...c, expect: PD }));
+
+/** Functions in every position and written form; the forms that reach a stored function of the same name. */
+const FUNCTIONS: HostileCase[] = [
+  { sql: 'SELECT * FROM customers ORDER BY SLEEP(1)', why: 'SLEEP in ORDER BY' },
+  { sql: 'SELECT status FROM orders GROUP BY status, SLEEP(1)', why: 'SLEEP in GROUP BY' },
+  { sql: 'SELECT status FROM orders GROUP BY status HAVING SLEEP(1) = 0', why: 'SLEEP in HAVING' },
+  { sql: 'SELECT * FROM customers c JOIN orders o ON SLEEP(1) = 0', why: 'SLEEP in ON' },
+  { sql: 'SELECT CASE WHEN SLEEP(1) = 0 THEN 1 END', why: 'SLEEP in CASE' },
+  { sql: 'SELECT ROW_NUMBER() OVER (ORDER BY SLEEP(1)) FROM customers', why: 'SLEEP in a window' },
+  { sql: 'SELECT { fn SLEEP(1) }', why: 'SLEEP in an ODBC escape' },
+  { sql: 'SELECT SLEEP(1) MOD 2', why: 'SLEEP with MOD' },
+  { sql: "SELECT * FROM JSON_TABLE(LOAD_FILE('/etc/passwd'), '$' COLUMNS (a TEXT PATH '$')) AS j", why: 'LOAD_FILE in JSON_TABLE' },
+  { sql: "SELECT LOAD_FILE('/var/lib/mysql/mysql/global_priv.MAD')", why: 'LOAD_FILE of the credential table file' },
+  { sql: 'SELECT count (id) FROM customers', why: 'count with a space: a stored function named count' },
+  { sql: 'SELECT `count`(id) FROM customers', why: 'back-quoted count: a stored function' },
+  { sql: 'SELECT point(1, 2, 3)', why: 'point with three arguments: a stored function' },
+  { sql: 'SELECT `if`(1, 2, 3)', why: 'back-quoted if: a stored function' },
+  { sql: 'SELECT sneaky_write ()', why: 'a stored function with a space' },
+  { sql: 'SELECT sneaky_write/**/()', why: 'a stored function with a comment before (' },
+  { sql: 'SELECT 1 FROM customers WHERE sneaky_write() MOD 2 = 0', why: 'a stored function with MOD' },
+  { sql: "SELECT BINLOG_GTID_POS('mysql-bin.000001', 4)", why: 'BINLOG_GTID_POS reads binary logs' },
+  { sql: "SELECT DES_ENCRYPT('x')", why: "DES_ENCRYPT uses the server's key file" },
+  { sql: "SELECT MASTER_GTID_WAIT('0-1-1', 1)", why: 'MASTER_GTID_WAIT' },
+  { sql: 'SELECT IS_USED_LOCK(\'x\')', why: 'IS_USED_LOCK' },
+  { sql: 'SELECT FOUND_ROWS()', why: "FOUND_ROWS reports another call's statement" },
+  { sql: 'SELECT ROW_COUNT()', why: "ROW_COUNT reports another call's statement" },
+  { sql: 'SELECT @@warning_count', why: "@@warning_count reports another call's statement" },
+  { sql: 'SHOW WARNINGS', why: "SHOW WARNINGS shows another call's warnings" },
+  { sql: 'SHOW ERRORS', why: 'SHOW ERRORS' },
+  { sql: 'SHOW COUNT(*) WARNINGS', why: 'SHOW COUNT(*) WARNINGS' },
+  { sql: 'SELECT ROWNUM() INTO @r', why: 'ROWNUM INTO a variable' },
+  { sql: 'SELECT 5 MOD 2 INTO @x', why: 'MOD INTO a variable' },
+  { sql: "SELECT name FROM customers WHERE name SOUNDS LIKE 'a' FOR UPDATE", why: 'SOUNDS LIKE … FOR UPDATE' },
+  { sql: 'SELECT * FROM customers LIMIT 1 ROWS EXAMINED 10 FOR UPDATE', why: 'ROWS EXAMINED … FOR UPDATE' },
+  { sql: 'SELECT NEXTVAL(s) MOD 2', why: 'NEXTVAL with MOD' },
+];
+
+/** Executable comments, EXPLAIN ANALYZE forms, other sessions, and statements SELECT cannot be. */
+const MORE: HostileCase[] = [
+  { sql: '/*!100000 SELECT 1 */', why: 'a versioned executable comment holding the statement' },
+  { sql: 'SELECT 1 /*!SLEEP(1)*/', why: 'an executable comment without a version' },
+  { sql: 'SELECT /*M!*/ 1', why: 'an empty MariaDB executable comment' },
+  { sql: 'SELECT 1 /*m!100000 , 2 */', why: 'a lower-case m! comment' },
+  { sql: 'EXPLAIN ANALYZE SELECT 1', why: 'EXPLAIN ANALYZE' },
+  { sql: 'EXPLAIN ANALYSE SELECT 1', why: 'EXPLAIN ANALYSE' },
+  { sql: 'DESCRIBE ANALYZE SELECT * FROM customers', why: 'DESCRIBE ANALYZE' },
+  { sql: 'ANALYZE FORMAT=JSON SELECT * FROM customers', why: 'ANALYZE FORMAT=JSON SELECT' },
+  { sql: 'ANALYZE SELECT SLEEP(1)', why: 'ANALYZE SELECT of a sleep' },
+  { sql: 'SHOW EXPLAIN FOR 1', why: "SHOW EXPLAIN FOR another session" },
+  { sql: 'SHOW ANALYZE FOR 1', why: 'SHOW ANALYZE FOR another session' },
+  { sql: 'SHOW GRANTS FOR root@localhost', why: 'SHOW GRANTS FOR root' },
+  { sql: 'SHOW CREATE USER root@localhost', why: 'SHOW CREATE USER (password hash)' },
+  { sql: 'SHOW CREATE USER CURRENT_USER', why: 'SHOW CREATE USER CURRENT_USER' },
+  { sql: 'HANDLER mysql.user OPEN', why: 'HANDLER on mysql.user' },
+  { sql: "SET STATEMENT max_statement_time = 0 FOR SELECT SLEEP(1)", why: 'SET STATEMENT … FOR' },
+  { sql: 'GET DIAGNOSTICS CONDITION 1 @m = MESSAGE_TEXT', why: 'GET DIAGNOSTICS' },
+  { sql: 'BACKUP STAGE START', why: 'BACKUP STAGE' },
+  { sql: 'SELECT 1 FROM DUAL WHERE 1 = 1 INTO OUTFILE \'/tmp/sequel_evil_outfile.txt\'', why: 'INTO OUTFILE after WHERE' },
+];
+
 
 const [OUTFILE, DUMPFILE, HINT_FILE, COMMENT_FILE] = OUTFILE_PATHS as [string, string, string, string];
 const [LOCK] = LOCK_NAMES as [string];
@@ -143,6 +271,9 @@ export const HOSTILE_MYSQL: HostileCase[] = [
   // Only the read-only transaction can see this one (the view hides the function): the session refuses
   // the write; explain plans it without running it.
   { sql: 'SELECT * FROM v_sneaky', why: 'a view over a function that writes', explain: false },
+  ...PROTECTED,
+  ...FUNCTIONS,
+  ...MORE,
 ];
 
 export const LEGIT_MYSQL: LegitCase[] = [
@@ -187,4 +318,40 @@ export const LEGIT_MYSQL: LegitCase[] = [
   { sql: 'DESC orders', why: 'DESC' },
   { sql: 'EXPLAIN SELECT * FROM orders WHERE customer_id = 1', why: 'EXPLAIN SELECT' },
   { sql: 'EXPLAIN FORMAT=JSON SELECT c.name FROM customers c JOIN orders o ON o.customer_id = c.id', why: 'EXPLAIN FORMAT=JSON' },
+  // MariaDB's own functions and syntax, which the secondary parser does not know.
+  { sql: 'SELECT ROWNUM(), name FROM customers', why: 'ROWNUM()' },
+  { sql: 'SELECT name FROM customers WHERE ROWNUM() <= 2', why: 'ROWNUM() in WHERE' },
+  { sql: 'SELECT ROWNUM () AS r', why: 'ROWNUM with a space (a keyword either way)' },
+  { sql: 'SELECT 5 MOD 2 AS m', why: '5 MOD 2' },
+  { sql: 'SELECT COUNT(*) FROM customers LIMIT 1 ROWS EXAMINED 100', why: 'LIMIT … ROWS EXAMINED' },
+  { sql: 'SELECT id, NTILE(2) OVER (ORDER BY id) AS t, PERCENT_RANK() OVER (ORDER BY id) AS p, CUME_DIST() OVER (ORDER BY id) AS c FROM customers', why: 'NTILE, PERCENT_RANK, CUME_DIST' },
+  { sql: 'SELECT id, FIRST_VALUE(total) OVER (PARTITION BY customer_id ORDER BY id) AS f, LEAD(total, 1) OVER (ORDER BY id) AS l FROM orders', why: 'FIRST_VALUE, LEAD' },
+  { sql: 'SELECT DISTINCT MEDIAN(total) OVER () AS m FROM orders', why: 'MEDIAN window function' },
+  { sql: 'SELECT DISTINCT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY total) OVER () AS p FROM orders', why: 'PERCENTILE_CONT' },
+  { sql: "SELECT JSON_VALUE('{\"a\": 1}', '$.a') AS a, JSON_QUERY('{\"a\": [1]}', '$.a') AS q", why: 'JSON_VALUE, JSON_QUERY' },
+  { sql: "SELECT JSON_DETAILED(JSON_OBJECT('id', id)) AS d FROM customers", why: 'JSON_DETAILED' },
+  { sql: "SELECT COUNT(*) FROM customers WHERE JSON_CONTAINS('[1, 2]', CAST(id AS CHAR))", why: 'JSON_CONTAINS' },
+  { sql: "SELECT CONVERT('x' USING utf8mb4) AS c, CAST('1' AS INT) AS i, CAST(total AS DECIMAL(10, 1)) AS d FROM orders", why: 'CONVERT USING, CAST' },
+  { sql: 'SELECT EXTRACT(YEAR FROM placed_at) AS y, DATE_ADD(placed_at, INTERVAL 1 DAY) AS d FROM orders', why: 'EXTRACT, DATE_ADD … INTERVAL' },
+  { sql: "SELECT TRIM(LEADING 'x' FROM 'xxa') AS t, SUBSTRING('abc' FROM 2) AS s, POSITION('b' IN 'abc') AS p", why: 'TRIM, SUBSTRING FROM, POSITION IN' },
+  { sql: "SELECT ST_AsText(POINT(1, 2)) AS p, ST_X(POINT(1, 2)) AS x", why: 'POINT and spatial functions' },
+  { sql: "SELECT CHR(65) AS c, SFORMAT('{} {}', 1, 2) AS f, NVL(email, 'none') AS e FROM customers", why: 'CHR, SFORMAT, NVL' },
+  { sql: "SELECT REGEXP_REPLACE(name, 'a', 'b') AS r, LPAD(name, 8, '.') AS p FROM customers", why: 'REGEXP_REPLACE, LPAD' },
+  { sql: "SELECT X'41' AS x, 0x41 AS h, b'1' AS b, _utf8mb4'abc' COLLATE utf8mb4_bin AS s", why: 'hex, bit and charset-introduced literals' },
+  { sql: 'VALUES (1, 2), (3, 4)', why: 'VALUES' },
+  { sql: 'SELECT * FROM customers ORDER BY id LIMIT 2 OFFSET 1', why: 'LIMIT … OFFSET' },
+  { sql: 'SELECT id FROM customers INTERSECT SELECT customer_id FROM orders', why: 'INTERSECT' },
+  { sql: 'SELECT id FROM customers EXCEPT SELECT customer_id FROM orders', why: 'EXCEPT' },
+  { sql: 'SELECT 1 FROM DUAL', why: 'FROM DUAL' },
+  { sql: 'SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION', why: 'information_schema.COLUMNS' },
+  { sql: 'SELECT CONSTRAINT_NAME, REFERENCED_TABLE_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()', why: 'information_schema.KEY_COLUMN_USAGE' },
+  { sql: 'SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()', why: 'information_schema.ROUTINES' },
+  { sql: 'SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()', why: 'information_schema.VIEWS' },
+  { sql: 'EXPLAIN SELECT c.name FROM customers c WHERE c.id = 1', why: 'plain EXPLAIN' },
+  { sql: 'EXPLAIN EXTENDED SELECT * FROM orders', why: 'EXPLAIN EXTENDED' },
+  { sql: 'DESCRIBE SELECT * FROM orders WHERE id = 1', why: 'DESCRIBE of a query' },
+  { sql: 'SHOW CREATE VIEW order_totals', why: 'SHOW CREATE VIEW' },
+  { sql: 'SHOW DATABASES', why: 'SHOW DATABASES' },
+  { sql: "SHOW COLLATION LIKE 'utf8mb4_bin'", why: 'SHOW COLLATION' },
+  { sql: 'SHOW TABLES FROM information_schema', why: 'SHOW TABLES FROM information_schema' },
 ];

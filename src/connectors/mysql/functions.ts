@@ -91,6 +91,10 @@ export const MYSQL_DENIED_FUNCTIONS = new DenyList([
     names: ['last_insert_id'],
   },
   {
+    reason: "it reports on the connection's previous statement, which on a pooled connection is another call's",
+    names: ['found_rows', 'row_count'],
+  },
+  {
     reason: 'it is a loadable function (UDF) that runs commands, SQL on other servers, or administration',
     names: ['sys_exec', 'sys_eval', 'sys_get', 'sys_set', 'sys_bineval', 'do_system', 'exec_shell', 'shell', 'cmdshell'],
     prefixes: [
