@@ -7,7 +7,8 @@
  * as in the built package.
  *
  * Protocol (Node IPC, advanced serialization, so bigints and buffers arrive intact):
- *   parent → { id, op: 'query', sql, params, batchRows, batchBytes }   → { id, ok, columns, rows, done }
+ *   parent → { id, op: 'query', sql, params, batchRows, batchBytes }   → { id, ok, columns, rows, done, retire? }
+ *     (`retire`: this process exits after the reply and must not serve another call)
  *   parent → { id, op: 'more' }                                         → { id, ok, rows, done }
  *   parent → { id, op: 'end' }                                          → { id, ok }
  *   parent → { id, op: 'explain', sql, params }                         → { id, ok, rows }
@@ -102,6 +103,18 @@ function prepareRead(/** @type {string} */ sql) {
   return stmt;
 }
 
+/**
+ * A PRAGMA may leave the connection changed even when SQLite calls it read-only and it returns a row
+ * (`PRAGMA busy_timeout = 0`, `PRAGMA threads = 8`…). The guard lets only informational PRAGMAs in their
+ * query form through; this process still ends after running any PRAGMA, so that no setting outlives the
+ * call (the pool starts a fresh reader for the next one).
+ */
+const LEADING_COMMENTS = /^(?:[ \t\n\f\r]+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$))*/;
+function isPragma(/** @type {string} */ sql) {
+  return /^pragma\b/i.test(sql.replace(LEADING_COMMENTS, ''));
+}
+let exitAfterReply = false;
+
 /** SQLite binds numbers, strings, bigints, buffers and null; booleans become 1 and 0. */
 function bindable(/** @type {unknown[]} */ params) {
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
@@ -128,6 +141,10 @@ function handle(msg) {
       const stmt = prepareRead(String(msg.sql));
       const params = bindable(msg.params ?? []);
       const columns = stmt.columns().map((c) => ({ name: c.name, type: c.type }));
+      if (isPragma(String(msg.sql))) {
+        exitAfterReply = true;
+        return { columns, rows: stmt.raw(true).all(...params), done: true, retire: true };
+      }
       limits = { batchRows: msg.batchRows ?? 256, batchBytes: msg.batchBytes ?? 256 * 1024 };
       cursor = /** @type {IterableIterator<unknown[]>} */ (stmt.raw(true).iterate(...params));
       return { columns, ...nextBatch() };
@@ -164,7 +181,9 @@ process.on('message', (/** @type {any} */ msg) => {
     const e = /** @type {{ name?: string, code?: string, message?: string }} */ (err);
     reply = { id: msg.id, ok: false, error: { name: e.name ?? 'Error', code: e.code ?? '', message: e.message ?? String(err) } };
   }
-  /** @type {NonNullable<typeof process.send>} */ (process.send)(reply);
+  /** @type {NonNullable<typeof process.send>} */ (process.send)(reply, () => {
+    if (exitAfterReply) process.exit(0);
+  });
 });
 
 // The parent going away (crash, kill -9) must not leave orphans holding the file open.

@@ -219,6 +219,7 @@ export class SqliteConnector implements Connector {
   async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult> {
     const check = checkSqliteStatement(sql);
     if (check.explain) throw new ToolError('INVALID_ARGUMENT', 'Pass the query itself: EXPLAIN QUERY PLAN is added for you.');
+    if (check.kind === 'pragma') throw new ToolError('INVALID_ARGUMENT', 'A PRAGMA has no plan; pass a query (SELECT, WITH … SELECT, VALUES).');
     return this.withReader(options.timeoutMs, options.signal, async (r) => {
       const reply = await r.request({ op: 'explain', sql, params });
       const rows = reply.rows as Array<[bigint, bigint, bigint, string]>;

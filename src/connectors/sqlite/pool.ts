@@ -69,10 +69,14 @@ export class Reader {
   }
 
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.retiring;
   }
 
+  /** The process said it will exit after its last reply (it ran a PRAGMA). */
+  private retiring = false;
+
   private onReply(m: Reply): void {
+    if (m.retire === true) this.retiring = true;
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
@@ -144,11 +148,12 @@ export class ReaderPool {
     return got;
   }
 
-  /** Returns a reader; a dead one (killed on timeout) frees its place for a new process. */
+  /** Returns a reader; a dead or retiring one (killed on timeout, or after a PRAGMA) frees its place for a new process. */
   release(reader: Reader): void {
     const waiter = this.waiters.shift();
     if (!reader.alive || this.closed) {
       this.all.delete(reader);
+      reader.kill();
       if (waiter) this.acquire().then(waiter, waiter);
       return;
     }
