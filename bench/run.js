@@ -4,7 +4,9 @@
  * the same run on the same machine. The server runs as a child process (`dist/cli.js serve`), as in
  * production; the load generator and the raw-driver baseline run in this process.
  *
- * Needs PostgreSQL (SEQUEL_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+ * Needs PostgreSQL (SEQUEL_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres). With
+ * MySQL/MariaDB reachable (SEQUEL_BENCH_MYSQL_URL, default mysql://root@127.0.0.1:3306/) it also measures a
+ * MySQL point query against a raw mysql2 pool; SEQUEL_BENCH_ONLY=mysql runs that part alone.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,11 +15,14 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PG_URL = process.env.SEQUEL_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.SEQUEL_BENCH_SECONDS ?? 5);
+const MYSQL_URL = process.env.SEQUEL_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
+const ONLY = process.env.SEQUEL_BENCH_ONLY;
 
 /** @returns {Promise<number>} */
 function freePort() {
@@ -151,12 +156,34 @@ async function main() {
     analyze;`);
   await setup.end();
 
+  // The same point query on MySQL/MariaDB, when a server is there.
+  /** @type {string | undefined} */
+  let myUrl;
+  try {
+    const c = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: true });
+    await c.query(`CREATE DATABASE ${dbName}`);
+    await c.query(`USE ${dbName};
+      CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL, balance DECIMAL(14,2) NOT NULL, created_at DATETIME NOT NULL);
+      INSERT INTO accounts
+        WITH d (n) AS (SELECT 0 UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
+                       UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9),
+             g (n) AS (SELECT a.n * 1000 + b.n * 100 + c.n * 10 + e.n + 1 FROM d a, d b, d c, d e)
+        SELECT n, CONCAT('user', n, '@example.com'), (n * 7 % 100000) / 100.0, NOW() - INTERVAL n MINUTE FROM g;`);
+    await c.end();
+    const mu = new URL(MYSQL_URL);
+    mu.pathname = `/${dbName}`;
+    myUrl = mu.toString();
+  } catch (err) {
+    console.log(`(MySQL point query skipped: ${/** @type {Error} */ (err).message})\n`);
+  }
+
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-bench-'));
   const port = await freePort();
   const env = { ...process.env, SEQUEL_DATA_DIR: dataDir, SEQUEL_PORT: String(port), SEQUEL_DEMO: '0', SEQUEL_LOG_LEVEL: 'warn', SEQUEL_RATE_LIMIT_PER_MINUTE: '0' };
   const cli = path.join(ROOT, 'dist', 'cli.js');
   await sequel(cli, ['orgs', 'create', 'bench'], env);
   await sequel(cli, ['sources', 'add', '--org', 'bench', '--name', 'pg', '--engine', 'postgres', '--url', dbUrl], env);
+  if (myUrl) await sequel(cli, ['sources', 'add', '--org', 'bench', '--name', 'my', '--engine', 'mysql', '--url', myUrl], env);
   const key = JSON.parse(/** @type {string} */ (await sequel(cli, ['keys', 'create', '--org', 'bench', '--name', 'bench', '--json'], env))).key;
 
   const server = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -173,48 +200,68 @@ async function main() {
   const rows = [];
   const fmt = (/** @type {number} */ n, digits = 2) => n.toFixed(digits);
   try {
-    const POINT = 'select id, email, balance, created_at from accounts where id = $1';
-    const rawPool = new pg.Pool({ connectionString: dbUrl, max: 16 });
-    const rawOp = async () => {
-      await rawPool.query(POINT, [1 + Math.floor(Math.random() * 10000)]);
-    };
-    const seqOp = async () => {
-      const r = await mcp(port, key, 'tools/call', { name: 'run_query', arguments: { source: 'pg', sql: POINT, params: [1 + Math.floor(Math.random() * 10000)] } });
-      if (r.status !== 200 || r.body.result?.isError) throw new Error(`run_query failed: ${JSON.stringify(r.body).slice(0, 300)}`);
-    };
+    if (myUrl) {
+      const MY_POINT = 'select id, email, balance, created_at from accounts where id = ?';
+      const rawMy = mysql.createPool({ uri: myUrl, connectionLimit: 16 });
+      const rawMyOp = async () => {
+        await rawMy.execute(MY_POINT, [1 + Math.floor(Math.random() * 10000)]);
+      };
+      const seqMyOp = async () => {
+        const r = await mcp(port, key, 'tools/call', { name: 'run_query', arguments: { source: 'my', sql: MY_POINT, params: [1 + Math.floor(Math.random() * 10000)] } });
+        if (r.status !== 200 || r.body.result?.isError) throw new Error(`run_query failed: ${JSON.stringify(r.body).slice(0, 300)}`);
+      };
+      const rawMy16 = await measure(rawMyOp, 16, SECONDS);
+      const seqMy16 = await measure(seqMyOp, 16, SECONDS);
+      rows.push(['mysql point run_query, concurrency 16', `${fmt(seqMy16.rps, 0)} /s`, `raw mysql2 pool ${fmt(rawMy16.rps, 0)} /s`, `${fmt((100 * seqMy16.rps) / rawMy16.rps, 1)}%`, '≥ 50%']);
+      const rawMy1 = await measure(rawMyOp, 1, SECONDS);
+      const seqMy1 = await measure(seqMyOp, 1, SECONDS);
+      rows.push(['mysql point run_query p50, concurrency 1', `${fmt(seqMy1.p50, 3)} ms`, `raw mysql2 ${fmt(rawMy1.p50, 3)} ms`, `+${fmt(seqMy1.p50 - rawMy1.p50, 3)} ms`, '']);
+      await rawMy.end();
+    }
+    if (ONLY !== 'mysql') {
+      const POINT = 'select id, email, balance, created_at from accounts where id = $1';
+      const rawPool = new pg.Pool({ connectionString: dbUrl, max: 16 });
+      const rawOp = async () => {
+        await rawPool.query(POINT, [1 + Math.floor(Math.random() * 10000)]);
+      };
+      const seqOp = async () => {
+        const r = await mcp(port, key, 'tools/call', { name: 'run_query', arguments: { source: 'pg', sql: POINT, params: [1 + Math.floor(Math.random() * 10000)] } });
+        if (r.status !== 200 || r.body.result?.isError) throw new Error(`run_query failed: ${JSON.stringify(r.body).slice(0, 300)}`);
+      };
 
-    // Throughput at concurrency 16.
-    const raw16 = await measure(rawOp, 16, SECONDS);
-    const seq16 = await measure(seqOp, 16, SECONDS);
-    rows.push(['point run_query, concurrency 16', `${fmt(seq16.rps, 0)} /s`, `raw pg pool ${fmt(raw16.rps, 0)} /s`, `${fmt((100 * seq16.rps) / raw16.rps, 1)}%`, '≥ 50%']);
+      // Throughput at concurrency 16.
+      const raw16 = await measure(rawOp, 16, SECONDS);
+      const seq16 = await measure(seqOp, 16, SECONDS);
+      rows.push(['point run_query, concurrency 16', `${fmt(seq16.rps, 0)} /s`, `raw pg pool ${fmt(raw16.rps, 0)} /s`, `${fmt((100 * seq16.rps) / raw16.rps, 1)}%`, '≥ 50%']);
 
-    // Latency at concurrency 1.
-    const raw1 = await measure(rawOp, 1, SECONDS);
-    const seq1 = await measure(seqOp, 1, SECONDS);
-    rows.push(['point run_query p50, concurrency 1', `${fmt(seq1.p50, 3)} ms`, `raw pg ${fmt(raw1.p50, 3)} ms`, `+${fmt(seq1.p50 - raw1.p50, 3)} ms`, '≤ +0.3 ms']);
-    rows.push(['point run_query p99, concurrency 1', `${fmt(seq1.p99, 3)} ms`, `raw pg ${fmt(raw1.p99, 3)} ms`, '', '']);
-    await rawPool.end();
+      // Latency at concurrency 1.
+      const raw1 = await measure(rawOp, 1, SECONDS);
+      const seq1 = await measure(seqOp, 1, SECONDS);
+      rows.push(['point run_query p50, concurrency 1', `${fmt(seq1.p50, 3)} ms`, `raw pg ${fmt(raw1.p50, 3)} ms`, `+${fmt(seq1.p50 - raw1.p50, 3)} ms`, '≤ +0.3 ms']);
+      rows.push(['point run_query p99, concurrency 1', `${fmt(seq1.p99, 3)} ms`, `raw pg ${fmt(raw1.p99, 3)} ms`, '', '']);
+      await rawPool.end();
 
-    // tools/list size.
-    const list = await mcp(port, key, 'tools/list', {});
-    const listBytes = Buffer.byteLength(JSON.stringify(list.body.result));
-    rows.push(['tools/list result size', `${listBytes} B`, '', '', '< 2500 B']);
+      // tools/list size.
+      const list = await mcp(port, key, 'tools/list', {});
+      const listBytes = Buffer.byteLength(JSON.stringify(list.body.result));
+      rows.push(['tools/list result size', `${listBytes} B`, '', '', '< 2500 B']);
 
-    // SELECT * over 200,000 rows: Sequel answers within the caps; the naive baseline reads everything.
-    const rssBefore = await serverRss(port);
-    const bigSeq = await measure(async () => {
-      const r = await mcp(port, key, 'tools/call', { name: 'run_query', arguments: { source: 'pg', sql: 'select * from big' } });
-      if (!r.body.result?.structuredContent?.truncated) throw new Error('expected a truncated result');
-    }, 1, SECONDS);
-    const rssAfter = await serverRss(port);
-    const naive = new pg.Client({ connectionString: dbUrl });
-    await naive.connect();
-    const t0 = performance.now();
-    await naive.query('select * from big');
-    const naiveMs = performance.now() - t0;
-    await naive.end();
-    rows.push(['SELECT * FROM 200k rows, p50', `${fmt(bigSeq.p50, 1)} ms`, `raw full read ${fmt(naiveMs, 0)} ms`, '', '< 100 ms']);
-    rows.push(['server RSS across those calls', `${fmt(rssAfter / 2 ** 20, 1)} MiB`, `before ${fmt(rssBefore / 2 ** 20, 1)} MiB`, `${rssAfter - rssBefore >= 0 ? '+' : ''}${fmt((rssAfter - rssBefore) / 2 ** 20, 1)} MiB`, 'flat']);
+      // SELECT * over 200,000 rows: Sequel answers within the caps; the naive baseline reads everything.
+      const rssBefore = await serverRss(port);
+      const bigSeq = await measure(async () => {
+        const r = await mcp(port, key, 'tools/call', { name: 'run_query', arguments: { source: 'pg', sql: 'select * from big' } });
+        if (!r.body.result?.structuredContent?.truncated) throw new Error('expected a truncated result');
+      }, 1, SECONDS);
+      const rssAfter = await serverRss(port);
+      const naive = new pg.Client({ connectionString: dbUrl });
+      await naive.connect();
+      const t0 = performance.now();
+      await naive.query('select * from big');
+      const naiveMs = performance.now() - t0;
+      await naive.end();
+      rows.push(['SELECT * FROM 200k rows, p50', `${fmt(bigSeq.p50, 1)} ms`, `raw full read ${fmt(naiveMs, 0)} ms`, '', '< 100 ms']);
+      rows.push(['server RSS across those calls', `${fmt(rssAfter / 2 ** 20, 1)} MiB`, `before ${fmt(rssBefore / 2 ** 20, 1)} MiB`, `${rssAfter - rssBefore >= 0 ? '+' : ''}${fmt((rssAfter - rssBefore) / 2 ** 20, 1)} MiB`, 'flat']);
+    }
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
@@ -222,6 +269,11 @@ async function main() {
     await drop.connect();
     await drop.query(`drop database if exists ${dbName} with (force)`);
     await drop.end();
+    if (myUrl) {
+      const c = await mysql.createConnection({ uri: MYSQL_URL });
+      await c.query(`DROP DATABASE IF EXISTS ${dbName}`);
+      await c.end();
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
     agent.destroy();
   }
