@@ -15,6 +15,7 @@ import { checkSqliteStatement } from '../../src/connectors/sqlite/guard.js';
 import { DEFAULT_CAPS, describeConnectorConformance, expectToolError } from './conformance.js';
 import { sqliteConfig, sqliteFixture } from './fixtures/sqlite.js';
 import { ChildError, ReaderPool, type Reader } from '../../src/connectors/sqlite/pool.js';
+import { SQLITE_ALLOWLIST } from '../../src/connectors/sqlite/functions.sqlite.js';
 
 describeConnectorConformance(sqliteFixture);
 
@@ -181,5 +182,88 @@ describe('sqlite reader process without the guard', () => {
     expect(await rows("select name from pragma_database_list where name <> 'temp'")).toEqual([['main']]);
     expect(await rows('select count(*) from temp.sqlite_schema')).toEqual([[0n]]);
     expect(fs.readdirSync(home).sort()).toEqual(['r.sqlite']);
+  });
+});
+
+describe('sqlite guard: allow-lists and failing closed', () => {
+  const verdict = (sql: string) => {
+    try {
+      return checkSqliteStatement(sql).kind;
+    } catch (err) {
+      return (err as { code?: string }).code ?? String(err);
+    }
+  };
+
+  it('was generated from the bundled SQLite (else: re-run npm run allowlists:sqlite)', () => {
+    const mem = new Database(':memory:');
+    const version = String(mem.prepare('select sqlite_version()').pluck().get());
+    mem.close();
+    const majorMinor = (v: string) => /^(\d+\.\d+)/.exec(v)?.[1];
+    expect(majorMinor(version), `functions.sqlite.ts was generated from SQLite ${SQLITE_ALLOWLIST.version}; better-sqlite3 bundles ${version}: re-run npm run allowlists:sqlite`).toBe(
+      majorMinor(SQLITE_ALLOWLIST.version),
+    );
+  });
+
+  it('refuses what its tokenizer cannot place, and every name it does not know', () => {
+    expect(verdict('; select 1')).toBe('NOT_READ_ONLY');
+    for (const sql of ['select 1 # x', 'select {1}', 'select 1 \\ 2', 'select 1\u000b', 'select ^1', 'select :']) {
+      expect(verdict(sql), sql).toBe('SYNTAX_ERROR');
+    }
+    expect(verdict('frobnicate t')).toBe('SYNTAX_ERROR');
+    expect(verdict('select no_such_function(1)')).toBe('NOT_READ_ONLY');
+    expect(verdict('select * from no_such_table_function(1)')).toBe('NOT_READ_ONLY');
+    expect(verdict('PRAGMA no_such_pragma')).toBe('NOT_READ_ONLY');
+    expect(verdict('PRAGMA table_info(t) junk')).toBe('SYNTAX_ERROR');
+    expect(verdict('PRAGMA table_info(a, b)')).toBe('SYNTAX_ERROR');
+    expect(verdict('PRAGMA user_version(5)')).toBe('NOT_READ_ONLY');
+    expect(verdict('EXPLAIN')).toBe('NOT_READ_ONLY');
+    expect(verdict('EXPLAIN QUERY PLAN PRAGMA table_info(t)')).toBe('NOT_READ_ONLY');
+    expect(verdict('select 1; select 2')).toBe('NOT_READ_ONLY');
+  });
+
+  it('allows informational PRAGMAs in query form and plain EXPLAIN of a read', () => {
+    expect(verdict('PRAGMA table_info(t)')).toBe('pragma');
+    expect(verdict('PRAGMA "main".index_list([t])')).toBe('pragma');
+    expect(verdict('EXPLAIN select 1')).toBe('explain');
+    expect(verdict('explain query plan with a as (select 1) select * from a')).toBe('explain');
+    expect(verdict("select * from pragma_table_info('t') join json_each('[1]')")).toBe('select');
+    expect(verdict('select * from pragma_database_list')).toBe('NOT_READ_ONLY');
+  });
+});
+
+describe('sqlite reader process: a PRAGMA does not outlive its call', () => {
+  let home: string;
+  let pool: ReaderPool;
+
+  beforeAll(() => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-sqlite-pragma-'));
+    const w = new Database(path.join(home, 'p.sqlite'));
+    w.exec('create table t (a integer)');
+    w.close();
+    pool = new ReaderPool(path.join(home, 'p.sqlite'), 1, 10_000);
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  const ask = async (sql: string) => {
+    const reader = await pool.acquire();
+    try {
+      const reply = await reader.request({ op: 'query', sql, params: [], batchRows: 100, batchBytes: 65_536 });
+      return { rows: reply.rows, alive: reader.alive };
+    } finally {
+      pool.release(reader);
+    }
+  };
+
+  it.each(['PRAGMA busy_timeout = 1', 'PRAGMA threads = 4', 'PRAGMA table_info(t)'])('after %s the next call has a fresh reader', async (sql) => {
+    // Settings that SQLite reports as read-only and that return a row still change the connection; the
+    // reader that ran any PRAGMA retires.
+    const first = await ask(sql);
+    expect(first.alive).toBe(false);
+    expect((await ask('select * from pragma_busy_timeout')).rows).toEqual([[2000n]]);
+    expect((await ask('select * from pragma_threads')).rows).toEqual([[0n]]);
   });
 });
