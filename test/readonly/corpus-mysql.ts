@@ -19,6 +19,9 @@ export const SETUP_MYSQL = `
   CREATE PROCEDURE sneaky_proc() MODIFIES SQL DATA DELETE FROM orders;
   CREATE FUNCTION \`count\`(x INT) RETURNS INT MODIFIES SQL DATA
     BEGIN INSERT INTO customers (id, name) VALUES (1001, 'count'); RETURN 1; END;
+  CREATE VIEW v_users AS SELECT User, Password FROM mysql.user;
+  CREATE VIEW v_over_users AS SELECT * FROM v_users;
+  CREATE VIEW v_proc AS SELECT INFO FROM information_schema.PROCESSLIST;
   CREATE FUNCTION \`point\`(a INT, b INT, c INT) RETURNS INT MODIFIES SQL DATA
     BEGIN INSERT INTO customers (id, name) VALUES (1002, 'point'); RETURN 1; END;
 `;
@@ -85,6 +88,11 @@ const PROTECTED: HostileCase[] = [
   { sql: 'SELECT * FROM information_schema.USER_PRIVILEGES', why: 'USER_PRIVILEGES' },
   { sql: 'SELECT * FROM information_schema.users', why: 'information_schema.USERS' },
   { sql: 'SHOW COLUMNS FROM processlist FROM information_schema', why: 'SHOW COLUMNS of PROCESSLIST' },
+  { sql: 'SELECT * FROM v_users', why: 'a view over mysql.user' },
+  { sql: 'SELECT Password FROM V_USERS WHERE 5 MOD 2 = 1', why: 'a view over mysql.user, upper case, with MOD' },
+  { sql: 'SELECT * FROM `v_over_users`', why: 'a view over a view over mysql.user' },
+  { sql: 'SELECT * FROM customers WHERE name IN (SELECT User FROM v_users)', why: 'a view over mysql.user in a subquery' },
+  { sql: 'SELECT * FROM v_proc', why: 'a view over information_schema.PROCESSLIST' },
 ].map((c) => ({ ...c, expect: PD }));
 
 /** Functions in every position and written form; the forms that reach a stored function of the same name. */

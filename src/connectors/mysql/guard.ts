@@ -25,6 +25,9 @@
  *        credentials, other sessions' statement text) and the information_schema tables that expose other
  *        sessions or accounts, named qualified in any spelling (case, back-quotes, comments or spaces around
  *        the dot), in SHOW … FROM|IN, and unqualified when the source's default database is one of them;
+ *      - views whose own definition this pass would refuse (they read a protected object, call a function
+ *        the policy refuses, or read such a view): the connector reads the views' definitions from the
+ *        server (again every 30 s) and passes them as `views` (`exposingViews`), refused by name;
  *      - SHOW other than the catalogue and settings forms, diagnostics of the previous statement (SHOW
  *        WARNINGS/ERRORS, `@@warning_count`: on a pooled connection that is another call's statement);
  *      - EXPLAIN ANALYZE and MariaDB's ANALYZE SELECT (they execute: use explain_query), EXPLAIN of
@@ -59,6 +62,59 @@ export interface MysqlGuardOptions {
   database?: string | null | undefined;
   /** The source policy's `allowUserFunctions`. */
   allowUserFunctions?: boolean | undefined;
+  /**
+   * Views the statement must not name (lower-case name → the refusal), from `exposingViews`: views whose
+   * definition reads a protected object or calls a function the policy refuses. The guard cannot see
+   * through a view, so the view's own definition is checked instead.
+   */
+  views?: ReadonlyMap<string, ToolError> | undefined;
+  /** Identifies `views` in the verdict cache (bumped whenever the views are read again). */
+  viewsGeneration?: number | undefined;
+}
+
+/** A view's definition as `information_schema.VIEWS` gives it. */
+export interface ViewDefinition {
+  schema: string;
+  name: string;
+  definition: string;
+}
+
+/**
+ * The views a statement may not name, with the refusal to give: a view whose definition (MariaDB and MySQL
+ * store it with every name qualified) names a protected object, calls a function the policy refuses, or
+ * reads another such view. A definition this lexer cannot read counts as exposing (fail closed).
+ */
+export function exposingViews(views: readonly ViewDefinition[], options: Omit<MysqlGuardOptions, 'views' | 'viewsGeneration'>): Map<string, ToolError> {
+  const out = new Map<string, ToolError>();
+  const tokensOf = new Map<ViewDefinition, MysqlToken[] | undefined>();
+  for (const v of views) {
+    try {
+      tokensOf.set(v, lexMysql(v.definition));
+    } catch {
+      tokensOf.set(v, undefined);
+    }
+  }
+  const refusal = (v: ViewDefinition, why: ToolError) =>
+    new ToolError(why.code, `Refused: the view ${v.schema}.${v.name} ${why.code === 'PERMISSION_DENIED' ? 'reads what Sequel never reads' : 'calls a function this source does not allow'} (${why.message.replace(/^Refused: /, '')})`);
+  // Until nothing changes: a view over an exposing view exposes too.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const v of views) {
+      const key = v.name.toLowerCase();
+      if (out.has(key)) continue;
+      const tokens = tokensOf.get(v);
+      try {
+        if (!tokens) throw new ToolError('PERMISSION_DENIED', 'Refused: its definition could not be read.');
+        scanTokens(tokens, { ...options, database: null, views: out });
+      } catch (err) {
+        if (!(err instanceof ToolError)) throw err;
+        // Writes, INTO… cannot be in a view; anything refused here makes the view unreadable.
+        out.set(key, refusal(v, err));
+        changed = true;
+      }
+    }
+  }
+  return out;
 }
 
 /** What the one statement is: a query (SELECT, WITH, TABLE, VALUES), SHOW, DESCRIBE of a table, or EXPLAIN of a query. */
@@ -228,6 +284,12 @@ function scanTokens(tokens: readonly MysqlToken[], options: MysqlGuardOptions): 
     // Unqualified names when the default database is information_schema.
     if (db === 'information_schema' && isName(t) && !isOp(prev, '.') && PROTECTED_INFORMATION_SCHEMA.has(t.value.toLowerCase())) {
       checkProtected(db, t.value);
+    }
+    // A view that exposes what the statement itself could not name (any name token: the guard cannot
+    // tell a table from a column here, so a column named like such a view is refused too).
+    if (options.views && isName(t) && !isOp(next, '(')) {
+      const refused = options.views.get(t.value.toLowerCase());
+      if (refused) throw new ToolError(refused.code, refused.message);
     }
     if (t.kind === 'word') {
       // After a `.` a reserved word is an identifier (t.update); after SHOW, CREATE is SHOW CREATE.
@@ -541,7 +603,7 @@ const copy = (c: MysqlStatementCheck): MysqlStatementCheck => ({ ...c, relations
  */
 export async function checkMysqlStatement(sql: string, options: MysqlGuardOptions = {}): Promise<MysqlStatementCheck> {
   if (!ready) await loadMysqlGuard();
-  const key = `${options.flavor ?? '?'}\u0000${options.allowUserFunctions === true ? 1 : 0}\u0000${options.database ?? ''}\u0000${sql}`;
+  const key = `${options.flavor ?? '?'}\u0000${options.allowUserFunctions === true ? 1 : 0}\u0000${options.database ?? ''}\u0000${options.views ? (options.viewsGeneration ?? -1) : ''}\u0000${sql}`;
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);

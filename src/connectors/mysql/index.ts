@@ -5,7 +5,8 @@
  * timeout variable, EXPLAIN FORMAT=TREE, JSON type, COLUMN_DEFAULT quoting — are handled by flavor).
  */
 import { ToolError } from '../../errors.js';
-import { checkMysqlStatement, loadMysqlGuard } from './guard.js';
+import { checkMysqlStatement, exposingViews, loadMysqlGuard } from './guard.js';
+import type { ToolError as GuardRefusal } from '../../errors.js';
 import type { Catalog, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
 import { MysqlSession } from './session.js';
 
@@ -29,12 +30,24 @@ export class MysqlConnector implements Connector {
     return this.session.introspect(options.schemas, options.signal);
   }
 
+  private exposing: { generation: number; flavor: string | undefined; views: Map<string, GuardRefusal> } | undefined;
+
   private async check(sql: string, params: readonly unknown[]) {
-    const check = await checkMysqlStatement(sql, {
+    const policy = {
       flavor: this.session.serverFlavor,
       database: this.session.defaultDatabase,
       allowUserFunctions: this.config.allowUserFunctions === true,
-    });
+    };
+    let check = await checkMysqlStatement(sql, policy);
+    // The guard cannot see through a view: views whose definition it would refuse are refused by name
+    // (the definitions come from the server, so this second check runs once the text alone has passed).
+    const defs = await this.session.viewDefinitions();
+    if (!this.exposing || this.exposing.generation !== defs.generation || this.exposing.flavor !== policy.flavor) {
+      this.exposing = { generation: defs.generation, flavor: policy.flavor, views: exposingViews(defs.list, policy) };
+    }
+    if (this.exposing.views.size > 0) {
+      check = await checkMysqlStatement(sql, { ...policy, views: this.exposing.views, viewsGeneration: defs.generation * 2 + (policy.flavor ? 1 : 0) });
+    }
     if (check.paramCount !== params.length) {
       throw new ToolError(
         'INVALID_ARGUMENT',

@@ -47,7 +47,7 @@ import type { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { Connection, ConnectionOptions, FieldPacket, Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { ToolError } from '../../errors.js';
-import type { MysqlFlavor } from './guard.js';
+import type { MysqlFlavor, ViewDefinition } from './guard.js';
 import { describeTarget, parseDsn, redactUrl } from '../dsn.js';
 import { ResultCollector } from '../results.js';
 import type { Catalog, ColumnMeta, ConnectionConfig, ExplainResult, JsonValue, QueryOptions, QueryResult } from '../types.js';
@@ -55,6 +55,8 @@ import { readCatalog, SYSTEM_SCHEMAS } from './catalog.js';
 import { isConnectionFailure, mapMysqlError, timeoutError, type ErrorContext } from './errors.js';
 import { mysqlConverter, mysqlTypeName, type Converter } from './values.js';
 
+/** How long the view definitions the guard checks are trusted before they are read again. */
+const VIEWS_MAX_AGE_MS = 30_000;
 /** The client timer fires this long after the statement timeout, so the server's own timeout wins. */
 const CLIENT_GRACE_MS = 1_000;
 /** How long a KILL may take before the call answers anyway. */
@@ -238,6 +240,32 @@ export class MysqlSession {
       });
       (this.pool as unknown as EventEmitter).on('error', () => undefined);
     }
+  }
+
+  private views: { at: number; list: ViewDefinition[]; generation: number } | undefined;
+  private viewsLoading: Promise<{ list: ViewDefinition[]; generation: number }> | undefined;
+  private viewsGeneration = 0;
+
+  /**
+   * The definitions of the views this account can see outside the system databases, read again when
+   * older than VIEWS_MAX_AGE_MS (one query on a pooled connection, shared by concurrent callers), so that
+   * the guard can refuse a view over what it would refuse by name.
+   */
+  async viewDefinitions(now = Date.now()): Promise<{ list: ViewDefinition[]; generation: number }> {
+    if (this.views && now - this.views.at < VIEWS_MAX_AGE_MS) return this.views;
+    this.viewsLoading ??= this.run([], this.config.statementTimeoutMs, undefined, async (api) => {
+      const r = await api.all(
+        `SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS
+          WHERE TABLE_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')`,
+        [],
+      );
+      const list = r.rows.map((row) => ({ schema: String(row[0]), name: String(row[1]), definition: String(row[2] ?? '') }));
+      this.views = { at: Date.now(), list, generation: ++this.viewsGeneration };
+      return this.views;
+    }).finally(() => {
+      this.viewsLoading = undefined;
+    });
+    return this.viewsLoading;
   }
 
   /** The DSN's database, which unqualified names resolve to (the guard needs it); null when none. */
