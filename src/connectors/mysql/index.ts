@@ -5,7 +5,7 @@
  * timeout variable, EXPLAIN FORMAT=TREE, JSON type, COLUMN_DEFAULT quoting — are handled by flavor).
  */
 import { ToolError } from '../../errors.js';
-import { checkMysqlStatement, exposingViews, loadMysqlGuard } from './guard.js';
+import { checkMysqlStatement, exposingViews, lexMysql, loadMysqlGuard } from './guard.js';
 import type { ToolError as GuardRefusal } from '../../errors.js';
 import type { Catalog, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
 import { MysqlSession } from './session.js';
@@ -41,7 +41,9 @@ export class MysqlConnector implements Connector {
     let check = await checkMysqlStatement(sql, policy);
     // The guard cannot see through a view: views whose definition it would refuse are refused by name
     // (the definitions come from the server, so this second check runs once the text alone has passed).
-    const defs = await this.session.viewDefinitions();
+    const schemas = qualifiers(sql);
+    if (policy.database) schemas.push(policy.database);
+    const defs = await this.session.viewDefinitions(schemas);
     if (!this.exposing || this.exposing.generation !== defs.generation || this.exposing.flavor !== policy.flavor) {
       this.exposing = { generation: defs.generation, flavor: policy.flavor, views: exposingViews(defs.list, policy) };
     }
@@ -79,6 +81,20 @@ export class MysqlConnector implements Connector {
     return this.session.close();
   }
 }
+
+/** The names that qualify another name in the text (`db` in `db.t`; aliases too), except the system databases. */
+function qualifiers(sql: string): string[] {
+  const tokens = lexMysql(sql);
+  const out: string[] = [];
+  for (let k = 0; k + 2 < tokens.length; k++) {
+    const t = tokens[k]!;
+    if ((t.kind === 'word' || t.kind === 'qident') && tokens[k + 1]?.kind === 'op' && tokens[k + 1]!.value === '.' && !(tokens[k - 1]?.kind === 'op' && tokens[k - 1]!.value === '.')) {
+      if (!SYSTEM.has(t.value.toLowerCase())) out.push(t.value);
+    }
+  }
+  return out;
+}
+const SYSTEM = new Set(['information_schema', 'mysql', 'performance_schema', 'sys']);
 
 export function create(config: ConnectionConfig): Connector {
   return new MysqlConnector(config);

@@ -242,30 +242,49 @@ export class MysqlSession {
     }
   }
 
-  private views: { at: number; list: ViewDefinition[]; generation: number } | undefined;
-  private viewsLoading: Promise<{ list: ViewDefinition[]; generation: number }> | undefined;
+  private readonly views = new Map<string, { at: number; list: ViewDefinition[] }>();
+  private readonly viewsLoading = new Map<string, Promise<void>>();
   private viewsGeneration = 0;
 
   /**
-   * The definitions of the views this account can see outside the system databases, read again when
-   * older than VIEWS_MAX_AGE_MS (one query on a pooled connection, shared by concurrent callers), so that
-   * the guard can refuse a view over what it would refuse by name.
+   * The definitions of the views in `schemas` (each read again when older than VIEWS_MAX_AGE_MS; one query
+   * for all the schemas missing, shared by concurrent callers), so that the guard can refuse a view over
+   * what it would refuse by name. Per schema, because information_schema.VIEWS over every database opens
+   * every table definition on the server. Returns every view known so far and a generation that changes
+   * whenever they do.
    */
-  async viewDefinitions(now = Date.now()): Promise<{ list: ViewDefinition[]; generation: number }> {
-    if (this.views && now - this.views.at < VIEWS_MAX_AGE_MS) return this.views;
-    this.viewsLoading ??= this.run([], this.config.statementTimeoutMs, undefined, async (api) => {
-      const r = await api.all(
-        `SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS
-          WHERE TABLE_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')`,
-        [],
-      );
-      const list = r.rows.map((row) => ({ schema: String(row[0]), name: String(row[1]), definition: String(row[2] ?? '') }));
-      this.views = { at: Date.now(), list, generation: ++this.viewsGeneration };
-      return this.views;
-    }).finally(() => {
-      this.viewsLoading = undefined;
+  async viewDefinitions(schemas: readonly string[], now = Date.now()): Promise<{ list: ViewDefinition[]; generation: number }> {
+    // Database names compare as the server does on Linux (case-sensitively): each as written.
+    const stale = [...new Set(schemas)].filter((x) => {
+      const v = this.views.get(x);
+      return !v || now - v.at >= VIEWS_MAX_AGE_MS;
     });
-    return this.viewsLoading;
+    const missing = stale.filter((x) => !this.viewsLoading.has(x));
+    if (missing.length > 0) {
+      const load = this.run([], this.config.statementTimeoutMs, undefined, async (api) => {
+        // One equality per database, as literals: only `TABLE_SCHEMA = 'literal'` makes MariaDB scan that
+        // database alone ("Scanned 1 database"); IN (…) or a bound parameter scans them all. The literals
+        // are escaped for the session's pinned sql_mode (backslash escapes on) and utf8mb4.
+        const r = await api.all(
+          missing
+            .map((x) => `SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ${mysql.escape(x)}`)
+            .join(' UNION ALL '),
+          [],
+        );
+        const at = Date.now();
+        for (const x of missing) this.views.set(x, { at, list: [] });
+        for (const row of r.rows) {
+          const view = { schema: String(row[0]), name: String(row[1]), definition: String(row[2] ?? '') };
+          this.views.get(view.schema)?.list.push(view);
+        }
+        this.viewsGeneration++;
+      }).finally(() => {
+        for (const x of missing) this.viewsLoading.delete(x);
+      });
+      for (const x of missing) this.viewsLoading.set(x, load);
+    }
+    await Promise.all(stale.map((x) => this.viewsLoading.get(x)));
+    return { list: [...this.views.values()].flatMap((v) => v.list), generation: this.viewsGeneration };
   }
 
   /** The DSN's database, which unqualified names resolve to (the guard needs it); null when none. */
