@@ -187,7 +187,7 @@ export function judgeFacts(facts: TreeFacts, ctx: DuckDbGuardContext): Qualified
 /** Judges the JSON `json_serialize_sql` returned for `sql` (one SELECT), failing closed. */
 export function judgeSerialized(tree: Json, sql: string, ctx: DuckDbGuardContext): StatementCheck {
   const root = typeof tree === 'object' && tree !== null && !Array.isArray(tree) ? tree : {};
-  if (root.error !== false) {
+  if (root.error === true) {
     const type = typeof root.error_type === 'string' ? root.error_type : '';
     const message = typeof root.error_message === 'string' ? root.error_message : 'the statement does not parse';
     if (type === 'parser') throw new ToolError('SYNTAX_ERROR', `Parser Error: ${message}`);

@@ -273,6 +273,24 @@ export class DuckDbConnector implements Connector {
     }
   }
 
+  /**
+   * Runs `work` on a connection of the current instance with no guard in front of it: for tests that look
+   * at the instance the next caller will get, or change it the way a statement the guard missed would.
+   * Sequel itself never calls it.
+   */
+  protected async unguarded<T>(work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const instance = await this.current();
+    const conn = await instance.db.connect();
+    instance.active.add(conn);
+    try {
+      return await work(conn);
+    } finally {
+      instance.active.delete(conn);
+      conn.closeSync();
+      if (instance.retired && instance.active.size === 0) this.shut(instance);
+    }
+  }
+
   /** Checks `sql` with the guard; the instance's watched settings are read in the same round trip. */
   private async check(c: DuckDBConnection, instance: Instance, sql: string): Promise<CheckedRead> {
     const checked = await checkDuckDbRead(c, sql, instance.guard, PROBES);
