@@ -19,10 +19,9 @@
  * prepared statements change the connection. So, besides the guard refusing all of them:
  *   - every call runs on a connection of its own, opened for it and closed after it (a DuckDB connection
  *     costs microseconds), so nothing connection-scoped survives a call;
- *   - the instance-wide settings that bypass the lock, and the ones the guard's parse depends on, are read
- *     with every statement's parse (the same round trip) and compared with their values at open; if they
- *     moved, the instance is retired (closed once its calls finish), the call starts again on a freshly
- *     opened one, and the change is logged;
+ *   - the instance-wide settings that bypass the lock (the parser override, the log) are read with every
+ *     statement's parse (the same round trip) and compared with their values at open; if they moved, the
+ *     instance is retired (closed once its calls finish) and the call starts again on a freshly opened one;
  *   - an internal or fatal DuckDB error (which can leave the instance invalidated) retires it too.
  * A statement past its timeout, or aborted, is interrupted (`duckdb_interrupt`).
  */
@@ -73,28 +72,15 @@ const LOCKED = {
 
 /**
  * Instance-wide settings read with every statement's parse and compared with their values at open: the
- * ones table functions change without going through the configuration lock (the parser override,
- * logging), the ones the guard's parse relies on, and the ones the read-only session is made of.
+ * ones DuckDB v1.5.6 lets a statement change without going through the configuration lock —
+ * `enable_peg_parser()` switches `allow_parser_override_extension` (and with it how every later statement
+ * is parsed, which the guard's own parse would no longer match), `enable_logging()` turns on the
+ * instance-wide log (which records every caller's statements). Everything else the lock holds
+ * (test/readonly/duckdb-state.test.ts). Each probe costs about as much as a tenth of the parse, so the
+ * list stays short.
  */
-export const WATCHED_SETTINGS = [
-  'allow_parser_override_extension',
-  'enable_logging',
-  'logging_level',
-  'logging_mode',
-  'logging_storage',
-  'enabled_log_types',
-  'disabled_log_types',
-  'preserve_identifier_case',
-  'integer_division',
-  'lock_configuration',
-  'enable_external_access',
-  'access_mode',
-  'allowed_paths',
-  'allowed_directories',
-  'autoload_known_extensions',
-  'autoinstall_known_extensions',
-] as const;
-const PROBES = WATCHED_SETTINGS.map((name) => `current_setting('${name}')::varchar`);
+export const WATCHED_SETTINGS = ['allow_parser_override_extension', 'enable_logging'] as const;
+const PROBES = WATCHED_SETTINGS.map((name) => `current_setting('${name}')`);
 
 /** What the source's file turns into: the file DuckDB opens, the files it may read, the views Sequel wrote. */
 interface Prepared {
