@@ -27,6 +27,12 @@ export const SETUP_DUCKDB = `
   create view v_lines as select * from lines_of('/etc/hostname');
   create view v_customer_names as select id, name from customers;
   create type mood as enum ('happy', 'sad');
+  create table gen_settings (a integer, b varchar generated always as (current_setting('threads')) virtual);
+  insert into gen_settings (a) values (1);
+  create table gen_plain (a integer, b integer generated always as (a + 1) virtual);
+  insert into gen_plain (a) values (1);
+  create table with_default (id bigint default nextval('seq_evil'), x integer);
+  insert into with_default (x) values (1);
 `;
 
 const NR = 'NOT_READ_ONLY' as const;
@@ -195,6 +201,9 @@ const DEFINITIONS = [
   'SELECT * FROM first_customers(2)',
   'SELECT * FROM v_settings',
   'SELECT count(*) FROM v_lines',
+  'SELECT * FROM gen_settings',
+  'SELECT a FROM gen_settings',
+  'SELECT count(*) FROM main.gen_settings',
   "SELECT plus_one(nextval('seq_evil')) AS v",
   "SELECT MAIN.PLUS_ONE(1) AS v",
   'SELECT (41).plus_one() AS v',
@@ -308,6 +317,8 @@ const DISGUISED = [
   'EXPLAIN /* c */ ANALYZE SELECT 1',
   'EXPLAIN (ANALYZE) SELECT 1',
   "EXPLAIN (FORMAT json) SELECT 1",
+  'EXPLAIN (ANALYZE, FORMAT json) SELECT 1',
+  'EXPLAIN ( /* c */ analyze) SELECT 1',
   'EXPLAIN VERBOSE SELECT 1',
   'EXPLAIN EXPLAIN SELECT 1',
   "EXPLAIN PRAGMA table_info('customers')",
@@ -417,6 +428,10 @@ export const LEGIT_DUCKDB: LegitCase[] = [
   { sql: "SELECT key, value FROM json_each('{\"a\": 1, \"b\": 2}')", why: 'json_each' },
   // Catalog reads and informational statements.
   { sql: 'EXPLAIN SELECT * FROM customers', why: 'plain EXPLAIN of a read (plan rows)' },
+  { sql: 'EXPLAIN (SELECT id FROM customers) UNION (SELECT customer_id FROM orders)', why: 'EXPLAIN of a query in parentheses' },
+  { sql: '(SELECT id FROM customers) UNION (SELECT customer_id FROM orders)', why: 'a query starting with a parenthesis' },
+  { sql: 'TABLE customers', why: 'TABLE t' },
+  { sql: 'VALUES (1, \'a\'), (2, \'b\')', why: 'VALUES' },
   { sql: 'EXPLAIN SELECT c.name, sum(o.total) FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.name', why: 'EXPLAIN of a join' },
   { sql: "PRAGMA table_info('customers')", why: 'PRAGMA table_info' },
   { sql: 'PRAGMA table_info(orders)', why: 'PRAGMA table_info with a bare name' },
@@ -447,4 +462,6 @@ export const LEGIT_DUCKDB: LegitCase[] = [
   { sql: 'SELECT current_schema(), current_database(), version()', why: 'current_schema / version' },
   { sql: 'SELECT 1 AS one /* /* */ ; SET threads = 1 -- */', why: 'a nested comment that swallows a command (DuckDB nests /* */)' },
   { sql: 'SELECT * FROM v_customer_names', why: 'a view of the database that reads only' },
+  { sql: 'SELECT * FROM gen_plain', why: 'a table with a generated column that reads only' },
+  { sql: 'SELECT * FROM with_default', why: 'a table whose DEFAULT calls nextval (run on INSERT only)' },
 ];

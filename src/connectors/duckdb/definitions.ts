@@ -1,11 +1,12 @@
 /**
  * What the database itself defines and a statement can run without naming a built-in: macros (DuckDB's
- * SQL functions) and views. Read once when the source opens (the file is opened read-only, so they cannot
+ * SQL functions), views, and generated columns (`b AS (expr)`, computed whenever the table is read).
+ * Read once when the source opens (the file is opened read-only, so they cannot
  * change under it) and judged with the same rules as a statement:
  *   - a macro is refused outright unless the source's policy allows user functions; when it does, a macro
  *     whose body calls a refused function (or another refused macro) is still refused;
  *   - a view whose definition calls a refused function, reads a file, or uses a macro the policy does not
- *     allow, is refused wherever it is read.
+ *     allow, is refused wherever it is read; so is a table with a generated column that does.
  * A definition the guard cannot read is refused (fail closed). DuckDB does not expose the default values
  * of macro parameters (`duckdb_functions()` lists their names only); with allowUserFunctions they are
  * trusted as the rest of the macro is.
@@ -46,6 +47,17 @@ export async function readDefinitions(conn: DuckDBConnection, allowUserFunctions
   const views = (
     await conn.runAndReadAll(`select view_name, sql from duckdb_views() where not internal and not temporary and database_name not in ('system', 'temp')`)
   ).getRowObjectsJson();
+  // duckdb_columns() shows a generated column's expression as its default; a table whose definition has
+  // any generated column has every default judged (a plain DEFAULT runs only on INSERT, but telling the
+  // two apart would mean parsing CREATE TABLE text).
+  const generated = (
+    await conn.runAndReadAll(
+      `select c.table_name, c.column_name, c.column_default
+         from duckdb_columns() c join duckdb_tables() t using (database_name, schema_name, table_name)
+        where not t.internal and not t.temporary and t.database_name not in ('system', 'temp')
+          and c.column_default is not null and t.sql ilike '%generated always%'`,
+    )
+  ).getRowObjectsJson();
 
   const fnBodies: Array<[string, TreeFacts | string]> = [];
   for (const f of fns) {
@@ -55,6 +67,7 @@ export async function readDefinitions(conn: DuckDBConnection, allowUserFunctions
     const sql = def === undefined ? undefined : type === 'macro' ? `SELECT ${def}` : type === 'table_macro' ? def : undefined;
     fnBodies.push([name, await bodyFacts(conn, sql)]);
   }
+  /** Views and tables with generated columns: each entry is one definition a read of the name runs. */
   const viewBodies: Array<[string, TreeFacts | string]> = [];
   for (const v of views) {
     const name = String(v.view_name).toLowerCase();
@@ -62,10 +75,15 @@ export async function readDefinitions(conn: DuckDBConnection, allowUserFunctions
     viewBodies.push([name, await bodyFacts(conn, VIEW_BODY.exec(String(v.sql ?? '').trim())?.[1])]);
   }
 
+  for (const g of generated) {
+    const body = await bodyFacts(conn, `SELECT ${String(g.column_default)}`);
+    viewBodies.push([String(g.table_name).toLowerCase(), typeof body === 'string' ? `its generated column ${String(g.column_name)}: ${body}` : body]);
+  }
+
   // Verdicts only ever turn from allowed to refused, so iterating until nothing changes terminates.
   const userFunctions = new Map<string, string | null>(fnBodies.map(([n]) => [n, null]));
-  const refusedViews = new Map<string, string>();
-  const ctx: DuckDbGuardContext = { allowUserFunctions, userFunctions, refusedViews };
+  const refusedRelations = new Map<string, string>();
+  const ctx: DuckDbGuardContext = { allowUserFunctions, userFunctions, refusedRelations };
   const judge = (body: TreeFacts | string): string | null => {
     if (typeof body === 'string') return body;
     try {
@@ -87,10 +105,10 @@ export async function readDefinitions(conn: DuckDBConnection, allowUserFunctions
       }
     }
     for (const [name, body] of viewBodies) {
-      if (refusedViews.has(name)) continue;
+      if (refusedRelations.has(name)) continue;
       const reason = judge(body);
       if (reason) {
-        refusedViews.set(name, reason);
+        refusedRelations.set(name, reason);
         changed = true;
       }
     }

@@ -22,7 +22,7 @@ import { ToolError } from '../../errors.js';
 import type { Json } from '../guard/tree.js';
 import type { QualifiedName, StatementCheck } from '../guard/types.js';
 import { DUCKDB_VERSION, READ_ONLY_FUNCTIONS, REFUSED_FUNCTIONS, REFUSED_VIEWS, type DuckDbFunctionType } from './functions.generated.js';
-import { explainForm, leadingWord, pragmaForm } from './lexer.js';
+import { explainForm, leadingWord, pragmaForm, skipTrivia } from './lexer.js';
 import { readSerializedStatements, UnknownTreeError, type FunctionUse, type TreeFacts } from './tree.js';
 
 export { leadingWord } from './lexer.js';
@@ -36,11 +36,14 @@ export interface DuckDbGuardContext {
    * even when user functions are allowed (its body calls a refused function), or null.
    */
   userFunctions: ReadonlyMap<string, string | null>;
-  /** Views defined in the database whose definition is refused (lower-case names), with the reason. */
-  refusedViews: ReadonlyMap<string, string>;
+  /**
+   * Views, and tables with generated columns, defined in the database whose definition is refused
+   * (lower-case names), with the reason: reading them runs that definition.
+   */
+  refusedRelations: ReadonlyMap<string, string>;
 }
 
-export const NO_DEFINITIONS: DuckDbGuardContext = { allowUserFunctions: false, userFunctions: new Map(), refusedViews: new Map() };
+export const NO_DEFINITIONS: DuckDbGuardContext = { allowUserFunctions: false, userFunctions: new Map(), refusedRelations: new Map() };
 
 export interface CheckedRead {
   /** The text to prepare: the caller's, or the query a catalog PRAGMA stands for. */
@@ -165,8 +168,8 @@ export function judgeFacts(facts: TreeFacts, ctx: DuckDbGuardContext): Qualified
     const system = !t.catalog || t.catalog === 'system' || t.catalog === 'temp';
     const builtIn = REFUSED_VIEWS[t.name];
     if (builtIn && system) throw refused(`${t.name} is refused: ${builtIn}.`);
-    const own = ctx.refusedViews.get(t.name);
-    if (own && !t.cte) throw refused(`The view ${t.name} is refused: ${own}.`);
+    const own = ctx.refusedRelations.get(t.name);
+    if (own && !t.cte) throw refused(`${t.name} is refused: ${own}.`);
     if (!t.cte) relations.push({ schema: [t.catalog, t.schema].filter(Boolean).join('.') || null, name: t.name });
   }
   for (const use of facts.functions) {
@@ -235,8 +238,8 @@ export async function checkDuckDbRead(
 ): Promise<CheckedRead & { probes: string[] }> {
   // The C API reads the text up to the first NUL; the parse tree would see past it.
   if (sql.includes('\0')) throw new ToolError('SYNTAX_ERROR', 'The statement contains a NUL character.');
+  if (skipTrivia(sql) === sql.length) throw new ToolError('SYNTAX_ERROR', 'The statement is empty.');
   const first = leadingWord(sql);
-  if (first === undefined) throw new ToolError('SYNTAX_ERROR', 'The statement is empty.');
   let text = sql;
   let kind: CheckedRead['kind'] = 'select';
   let parsed = sql;
@@ -257,7 +260,7 @@ export async function checkDuckDbRead(
     }
     text = rewrite;
     parsed = rewrite;
-  } else if (COMMANDS.has(first)) {
+  } else if (first !== undefined && COMMANDS.has(first)) {
     throw refused(`Only queries are allowed (${QUERIES}); ${first.toUpperCase()} is refused.`);
   }
   const { tree, probes: values } = await serialize(conn, parsed, probes);

@@ -51,6 +51,9 @@ export function leadingWord(sql: string): string | undefined {
   return wordAt(sql, skipTrivia(sql))?.word;
 }
 
+/** Words a query in parentheses can start with. */
+const QUERY_OPENERS = new Set(['select', 'with', 'from', 'values', 'table', 'pivot', 'unpivot']);
+
 export type ExplainForm =
   | { kind: 'plain'; inner: string }
   | { kind: 'analyze' }
@@ -64,7 +67,13 @@ export function explainForm(sql: string): ExplainForm | undefined {
   const next = skipTrivia(sql, first.end);
   const word = wordAt(sql, next)?.word;
   if (word === 'analyze' || word === 'analyse') return { kind: 'analyze' };
-  if (sql[next] === '(' || word === 'verbose') return { kind: 'options' };
+  if (word === 'verbose') return { kind: 'options' };
+  if (sql[next] === '(') {
+    // `EXPLAIN (FORMAT json) …` is an option list; `EXPLAIN (SELECT …) UNION (…)` a query in parentheses.
+    const inner = skipTrivia(sql, next + 1);
+    const opener = wordAt(sql, inner)?.word;
+    if (sql[inner] !== '(' && !(opener && QUERY_OPENERS.has(opener))) return { kind: 'options' };
+  }
   return { kind: 'plain', inner: sql.slice(first.end) };
 }
 
