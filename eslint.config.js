@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.sequel/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'dist-scripts/**', 'node_modules/**', '.sequel/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

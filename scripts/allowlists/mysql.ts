@@ -20,9 +20,12 @@
  * written only when its content changes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { MYSQL_DENIED_FUNCTIONS, NOT_CALLS, READ_ONLY_CATEGORIES, REVIEWED_READ_ONLY, type CallForm } from '../../src/connectors/mysql/functions.js';
+
+/** The project root: npm runs scripts there (the compiled script lives in dist-scripts/). */
+const ROOT = process.cwd();
 
 const url = process.env.SEQUEL_ALLOWLIST_MYSQL_URL ?? process.env.SEQUEL_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
 /** sql_mode flags the connector strips (src/connectors/mysql/session.ts): the probes parse as the guard's sessions do. */
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
     if (await hasTable('information_schema', 'SQL_FUNCTIONS')) for (const r of await q('SELECT FUNCTION AS f FROM information_schema.SQL_FUNCTIONS')) add(String(r.f));
     if (await hasTable('information_schema', 'KEYWORDS')) for (const r of await q('SELECT WORD AS w FROM information_schema.KEYWORDS')) add(String(r.w));
     for (const n of REVIEWED_READ_ONLY) add(n);
-    for (const n of readFileSync(fileURLToPath(new URL('../../src/connectors/mysql/functions.ts', import.meta.url)), 'utf8').matchAll(/'([a-z_0-9]+)'/g)) add(n[1]!);
+    for (const n of readFileSync(path.join(ROOT, 'src', 'connectors', 'mysql', 'functions.ts'), 'utf8').matchAll(/'([a-z_0-9]+)'/g)) add(n[1]!);
     const udfs = new Set((await q('SELECT name FROM mysql.func')).map((r) => String(r.name).toLowerCase()));
 
     // 2. Probes.
@@ -220,7 +223,7 @@ ${refused.map(([n, r]) => `    ${n}: ${JSON.stringify(r).replace(/'/g, "\\'").re
   },
 };
 `;
-    const target = fileURLToPath(new URL(`../../src/connectors/mysql/functions.${flavor}.ts`, import.meta.url));
+    const target = path.join(ROOT, 'src', 'connectors', 'mysql', `functions.${flavor}.ts`);
     let before = '';
     try {
       before = readFileSync(target, 'utf8');

@@ -8,12 +8,15 @@
  *     JSON ones, each kept only if `SELECT * FROM name()` prepares (an eponymous virtual table), allowed
  *     when the review lists it or it is `pragma_<an allowed PRAGMA>`;
  *   - PRAGMAs: `pragma_pragma_list`, allowed in the query forms the review gives.
- * The file is written only when its content changes.
+ * The file is written only when its content changes. Run from the project root (npm run allowlists:sqlite).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { REFUSED_PRAGMAS, REVIEWED_EXTENSION_FUNCTIONS, REVIEWED_PRAGMAS, REVIEWED_TABLE_FUNCTIONS, SQLITE_DENIED_FUNCTIONS } from '../../src/connectors/sqlite/functions.js';
+
+/** The project root: npm runs scripts there (the compiled script lives in dist-scripts/). */
+const ROOT = process.cwd();
 
 /** SQLite's function flags (sqlite3.h) worth recording next to a name. */
 const FLAGS: Array<[number, string]> = [
@@ -110,7 +113,7 @@ ${[...refused.entries()]
   },
 };
 `;
-const target = fileURLToPath(new URL('../../src/connectors/sqlite/functions.sqlite.ts', import.meta.url));
+const target = path.join(ROOT, 'src', 'connectors', 'sqlite', 'functions.sqlite.ts');
 let before = '';
 try {
   before = readFileSync(target, 'utf8');

@@ -5,11 +5,24 @@
  * Read-only layers (BRIEF §3):
  *   1. the session — the database is opened with `access_mode=READ_ONLY`, external access disabled
  *      (no file, URL or extension reaches it), extension auto-loading off, and the configuration locked
- *      so no statement can turn any of it back on. Data-file sources get a small DuckDB file of their own,
+ *      so no SET/RESET can turn any of it back on. Data-file sources get a small DuckDB file of their own,
  *      written once by Sequel with a view over the files, then opened the same read-only way with only
  *      those files in `allowed_paths`;
- *   2. the statement — ./guard.ts (DuckDB's parser: one SELECT, no file, network or secret functions);
+ *   2. the statement — ./guard.ts (DuckDB's parser; one SELECT whose every function is on the read-only
+ *      list generated from DuckDB's catalog);
  *   3. parameters — bound to the prepared statement (`$1`), never spliced.
+ *
+ * The instance is shared by every caller of the source, so what one call could change must not reach
+ * the next (issue #7). The configuration lock covers SET/RESET (and PRAGMAs that are settings) only: a
+ * table function such as `enable_logging()` or `enable_peg_parser()` changes the instance without asking
+ * it, and `enable_profiling()`, `PRAGMA disable_optimizer`, `setseed()`, temporary objects, variables and
+ * prepared statements change the connection. So, besides the guard refusing all of them:
+ *   - every call runs on a connection of its own, opened for it and closed after it (a DuckDB connection
+ *     costs microseconds), so nothing connection-scoped survives a call;
+ *   - the instance-wide settings that bypass the lock (the parser override, the log) are read with every
+ *     statement's parse (the same round trip) and compared with their values at open; if they moved, the
+ *     instance is retired (closed once its calls finish) and the call starts again on a freshly opened one;
+ *   - an internal or fatal DuckDB error (which can leave the instance invalidated) retires it too.
  * A statement past its timeout, or aborted, is interrupted (`duckdb_interrupt`).
  */
 import fs from 'node:fs';
@@ -17,7 +30,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { ToolError, isToolError } from '../../errors.js';
-import { mapDuckDbError, prepareDuckDbRead } from './guard.js';
+import { readDefinitions } from './definitions.js';
+import { checkDuckDbRead, mapDuckDbError, prepareChecked, type CheckedRead, type DuckDbGuardContext } from './guard.js';
 import { withDeadline } from '../deadline.js';
 import { ResultCollector } from '../results.js';
 import type { Catalog, CatalogTable, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
@@ -56,104 +70,218 @@ const LOCKED = {
   autoinstall_known_extensions: 'false',
 } as const;
 
+/**
+ * Instance-wide settings read with every statement's parse and compared with their values at open: the
+ * ones DuckDB v1.5.6 lets a statement change without going through the configuration lock —
+ * `enable_peg_parser()` switches `allow_parser_override_extension` (and with it how every later statement
+ * is parsed, which the guard's own parse would no longer match), `enable_logging()` turns on the
+ * instance-wide log (which records every caller's statements). Everything else the lock holds
+ * (test/readonly/duckdb-state.test.ts). Each probe costs about as much as a tenth of the parse, so the
+ * list stays short.
+ */
+export const WATCHED_SETTINGS = ['allow_parser_override_extension', 'enable_logging'] as const;
+const PROBES = WATCHED_SETTINGS.map((name) => `current_setting('${name}')`);
+
+/** What the source's file turns into: the file DuckDB opens, the files it may read, the views Sequel wrote. */
+interface Prepared {
+  file: string;
+  allowed: string[];
+  trustedViews: Set<string>;
+}
+
+/** One opened DuckDB instance, the state it must keep, and the calls running on it. */
+interface Instance {
+  db: DuckDBInstance;
+  expected: string[];
+  guard: DuckDbGuardContext;
+  active: Set<DuckDBConnection>;
+  retired: boolean;
+}
+
+/** The instance changed under a call: the call starts again on a new one. */
+class InstanceChanged extends Error {}
+
 export class DuckDbConnector implements Connector {
   readonly engine = 'duckdb' as const;
-  private instance: Promise<DuckDBInstance> | undefined;
+  private instance: Promise<Instance> | undefined;
+  private prepared: Promise<Prepared> | undefined;
   private scratch: string | undefined;
-  private readonly idle: DuckDBConnection[] = [];
-  private readonly active = new Set<DuckDBConnection>();
+  private readonly live = new Set<Instance>();
+  private opened = 0;
   private closed = false;
 
   constructor(private readonly config: ConnectionConfig) {}
 
-  private async open(): Promise<DuckDBInstance> {
+  /** How many instances this source has opened (a new one after each retirement). */
+  get generation(): number {
+    return this.opened;
+  }
+
+  /** The file to open: the database itself, or (once) a small database holding a view over the data files. */
+  private async prepare(): Promise<Prepared> {
     const target = duckdbTarget(this.config.url);
+    if (target.kind === 'database') {
+      if (!fs.existsSync(target.path)) throw new ToolError('SOURCE_UNAVAILABLE', `The DuckDB file ${target.path} does not exist.`);
+      return { file: target.path, allowed: [], trustedViews: new Set() };
+    }
+    const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-duckdb-')), 'view.duckdb');
+    this.scratch = scratch;
+    const writer = await DuckDBInstance.create(scratch, { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+    let files: string[];
+    const view = viewName(target.path);
     try {
-      if (target.kind === 'database') {
-        if (!fs.existsSync(target.path)) throw new ToolError('SOURCE_UNAVAILABLE', `The DuckDB file ${target.path} does not exist.`);
-        const db = await DuckDBInstance.create(target.path, LOCKED);
-        await this.lock(db, []);
-        return db;
-      }
-      // Data files: write a tiny database holding one view over them, then open it read-only.
-      const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-duckdb-')), 'view.duckdb');
-      this.scratch = scratch;
-      const writer = await DuckDBInstance.create(scratch, { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
-      let files: string[];
+      const w = await writer.connect();
       try {
-        const w = await writer.connect();
-        try {
-          const listed = await w.runAndReadAll(`select file from glob(${literal(target.path)}) order by file`);
-          files = listed.getRows().map((r) => String(r[0]));
-          if (files.length === 0) throw new ToolError('SOURCE_UNAVAILABLE', `No file matches ${target.path}.`);
-          // The files themselves, not the pattern: once external access is off, only these paths (not a
-          // directory listing) are allowed.
-          await w.run(`create view ${viewName(target.path)} as select * from ${readerFor(files[0]!)}([${files.map(literal).join(', ')}])`);
-        } finally {
-          w.closeSync();
-        }
+        const listed = await w.runAndReadAll(`select file from glob(${literal(target.path)}) order by file`);
+        files = listed.getRows().map((r) => String(r[0]));
+        if (files.length === 0) throw new ToolError('SOURCE_UNAVAILABLE', `No file matches ${target.path}.`);
+        // The files themselves, not the pattern: once external access is off, only these paths (not a
+        // directory listing) are allowed.
+        await w.run(`create view ${view} as select * from ${readerFor(files[0]!)}([${files.map(literal).join(', ')}])`);
       } finally {
-        writer.closeSync();
+        w.closeSync();
       }
-      const db = await DuckDBInstance.create(scratch, LOCKED);
-      await this.lock(db, files);
-      return db;
+    } finally {
+      writer.closeSync();
+    }
+    return { file: scratch, allowed: files, trustedViews: new Set([view]) };
+  }
+
+  private async open(): Promise<Instance> {
+    try {
+      this.prepared ??= this.prepare();
+      this.prepared.catch(() => {
+        this.prepared = undefined;
+      });
+      const { file, allowed, trustedViews } = await this.prepared;
+      const db = await DuckDBInstance.create(file, LOCKED);
+      try {
+        const c = await db.connect();
+        try {
+          // No file, URL or extension beyond `allowed`; then nothing may change that (lock_configuration).
+          if (allowed.length) await c.run(`set allowed_paths = [${allowed.map(literal).join(', ')}]`);
+          await c.run('set enable_external_access = false');
+          await c.run('set lock_configuration = true');
+          const expected = (await c.runAndReadAll(`select ${PROBES.join(', ')}`)).getRows()[0]!.map((v) => String(v));
+          const guard = await readDefinitions(c, this.config.allowUserFunctions === true, trustedViews);
+          this.opened++;
+          const instance: Instance = { db, expected, guard, active: new Set(), retired: false };
+          this.live.add(instance);
+          return instance;
+        } finally {
+          c.closeSync();
+        }
+      } catch (err) {
+        db.closeSync();
+        throw err;
+      }
     } catch (err) {
       if (isToolError(err)) throw err;
       throw new ToolError('SOURCE_UNAVAILABLE', `The DuckDB source cannot be opened: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
-  /** No file, URL or extension beyond `allowed`; then nothing may change that (lock_configuration). */
-  private async lock(db: DuckDBInstance, allowed: string[]): Promise<void> {
-    const c = await db.connect();
-    try {
-      if (allowed.length) await c.run(`set allowed_paths = [${allowed.map(literal).join(', ')}]`);
-      await c.run('set enable_external_access = false');
-      await c.run('set lock_configuration = true');
-    } finally {
-      c.closeSync();
-    }
-  }
-
-  private async connection(): Promise<DuckDBConnection> {
-    if (this.closed) throw new ToolError('SOURCE_UNAVAILABLE', 'This source was closed; retry.');
-    this.instance ??= this.open();
-    this.instance.catch(() => {
-      this.instance = undefined;
-    });
-    const db = await this.instance;
-    const conn = this.idle.pop() ?? (await db.connect());
-    this.active.add(conn);
-    return conn;
-  }
-
-  private release(conn: DuckDBConnection, reusable: boolean): void {
-    this.active.delete(conn);
-    if (reusable && !this.closed && this.idle.length < this.config.poolMax) this.idle.push(conn);
-    else conn.closeSync();
-  }
-
-  /** Runs `work` under the call's deadline; expiry or abort interrupts DuckDB. */
-  private async withConnection<T>(timeoutMs: number, signal: AbortSignal | undefined, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (signal?.aborted) throw new ToolError('QUERY_TIMEOUT', 'The call was cancelled before it started.');
-    const conn = await this.connection();
-    let interrupted = false;
-    try {
-      return await withDeadline({
-        timeoutMs,
-        signal,
-        stop: () => {
-          interrupted = true;
-          conn.interrupt();
+  /** Stops handing out `instance`; it closes when its last call ends. */
+  private retire(instance: Instance): void {
+    if (instance.retired) return;
+    instance.retired = true;
+    if (this.instance) {
+      const current = this.instance;
+      void current.then(
+        (i) => {
+          if (i === instance && this.instance === current) this.instance = undefined;
         },
-        stopped: 'interrupted',
-        mapError: mapDuckDbError,
-        work: () => work(conn),
-      });
-    } finally {
-      this.release(conn, !interrupted);
+        () => undefined,
+      );
     }
+    if (instance.active.size === 0) this.shut(instance);
+  }
+
+  private shut(instance: Instance): void {
+    this.live.delete(instance);
+    try {
+      instance.db.closeSync();
+    } catch {
+      // already closed
+    }
+  }
+
+  private async current(): Promise<Instance> {
+    if (this.closed) throw new ToolError('SOURCE_UNAVAILABLE', 'This source was closed; retry.');
+    for (;;) {
+      const pending = (this.instance ??= this.open());
+      pending.catch(() => {
+        if (this.instance === pending) this.instance = undefined;
+      });
+      const instance = await pending;
+      if (!instance.retired) return instance;
+      if (this.instance === pending) this.instance = undefined;
+    }
+  }
+
+  /**
+   * Runs `work` on a connection of its own, under the call's deadline (expiry or abort interrupts
+   * DuckDB). The connection is closed afterwards, whatever happened: nothing it held survives the call.
+   */
+  private async withConnection<T>(
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    work: (c: DuckDBConnection, instance: Instance) => Promise<T>,
+  ): Promise<T> {
+    if (signal?.aborted) throw new ToolError('QUERY_TIMEOUT', 'The call was cancelled before it started.');
+    for (let attempt = 0; ; attempt++) {
+      const instance = await this.current();
+      const conn = await instance.db.connect();
+      instance.active.add(conn);
+      try {
+        return await withDeadline({
+          timeoutMs,
+          signal,
+          stop: () => conn.interrupt(),
+          stopped: 'interrupted',
+          mapError: (err) => {
+            if (err instanceof InstanceChanged) return err;
+            // An internal or fatal error may leave the instance invalidated for every later call.
+            if (/^(?:Failed to [^:]*: )?(INTERNAL|FATAL) Error/i.test(err instanceof Error ? err.message : '')) this.retire(instance);
+            return mapDuckDbError(err);
+          },
+          work: () => work(conn, instance),
+        });
+      } catch (err) {
+        if (!(err instanceof InstanceChanged)) throw err;
+        this.retire(instance);
+        if (attempt > 0) throw new ToolError('SOURCE_UNAVAILABLE', 'The DuckDB source keeps changing state under its calls; retry later.');
+      } finally {
+        instance.active.delete(conn);
+        conn.closeSync();
+        if (instance.retired && instance.active.size === 0) this.shut(instance);
+      }
+    }
+  }
+
+  /**
+   * Runs `work` on a connection of the current instance with no guard in front of it: for tests that look
+   * at the instance the next caller will get, or change it the way a statement the guard missed would.
+   * Sequel itself never calls it.
+   */
+  protected async unguarded<T>(work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const instance = await this.current();
+    const conn = await instance.db.connect();
+    instance.active.add(conn);
+    try {
+      return await work(conn);
+    } finally {
+      instance.active.delete(conn);
+      conn.closeSync();
+      if (instance.retired && instance.active.size === 0) this.shut(instance);
+    }
+  }
+
+  /** Checks `sql` with the guard; the instance's watched settings are read in the same round trip. */
+  private async check(c: DuckDBConnection, instance: Instance, sql: string): Promise<CheckedRead> {
+    const checked = await checkDuckDbRead(c, sql, instance.guard, PROBES);
+    if (checked.probes.some((v, i) => v !== instance.expected[i])) throw new InstanceChanged();
+    return checked;
   }
 
   async ping(signal?: AbortSignal): Promise<{ version: string }> {
@@ -165,8 +293,8 @@ export class DuckDbConnector implements Connector {
 
   async query(sql: string, params: readonly unknown[], options: QueryOptions): Promise<QueryResult> {
     const collector = new ResultCollector(options.maxRows, options.maxBytes);
-    return this.withConnection(options.timeoutMs, options.signal, async (c) => {
-      const { prepared } = await prepareDuckDbRead(c, sql);
+    return this.withConnection(options.timeoutMs, options.signal, async (c, instance) => {
+      const prepared = await prepareChecked(c, await this.check(c, instance, sql));
       try {
         if (params.length) prepared.bind(params as DuckDBValue[]);
         const result = await prepared.stream();
@@ -188,12 +316,19 @@ export class DuckDbConnector implements Connector {
   }
 
   async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult> {
-    return this.withConnection(options.timeoutMs, options.signal, async (c) => {
-      const { prepared } = await prepareDuckDbRead(c, sql);
-      prepared.destroySync();
-      // EXPLAIN (never ANALYZE) of the checked query plans it without running it.
-      const r = await c.runAndReadAll(`EXPLAIN ${sql}`, params.length ? (params as DuckDBValue[]) : undefined);
-      return { plan: r.getRows().map((row) => String(row[1] ?? '')).join('\n') };
+    return this.withConnection(options.timeoutMs, options.signal, async (c, instance) => {
+      const checked = await this.check(c, instance, sql);
+      // EXPLAIN (never ANALYZE) of the checked query plans it without running it; a statement that is
+      // already a plain EXPLAIN is planned as it is.
+      const plan = checked.kind === 'explain' ? checked : { ...checked, sql: `EXPLAIN ${checked.sql}`, kind: 'explain' as const };
+      const prepared = await prepareChecked(c, plan);
+      try {
+        if (params.length) prepared.bind(params as DuckDBValue[]);
+        const r = await prepared.runAndReadAll();
+        return { plan: r.getRows().map((row) => String(row[1] ?? '')).join('\n') };
+      } finally {
+        prepared.destroySync();
+      }
     });
   }
 
@@ -267,16 +402,12 @@ export class DuckDbConnector implements Connector {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.active) c.interrupt();
-    for (const c of this.idle.splice(0)) c.closeSync();
-    const instance = this.instance;
+    const pending = this.instance;
     this.instance = undefined;
-    if (instance) {
-      try {
-        (await instance).closeSync();
-      } catch {
-        // it never opened
-      }
+    if (pending) await pending.catch(() => undefined);
+    for (const instance of [...this.live]) {
+      for (const c of instance.active) c.interrupt();
+      this.retire(instance);
     }
     if (this.scratch) fs.rmSync(path.dirname(this.scratch), { recursive: true, force: true });
   }

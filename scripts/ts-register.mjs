@@ -1,4 +1,0 @@
-// See ts-hooks.mjs.
-import { register } from 'node:module';
-
-register('./ts-hooks.mjs', import.meta.url);
