@@ -206,7 +206,7 @@ ${memberships.map(
       if (details.prompt.name !== 'login') return c.redirect(`${server.basePath}${INTERACTION_PATH}/${details.uid}`, 303);
       const cv = await clientView(details);
       const email = String(form.email ?? '').trim().toLowerCase().slice(0, 254);
-      const result = await rt.signIn.attempt({ email, password: String(form.password ?? ''), client: clientIp(c), surface: 'oauth' });
+      const result = await rt.signIn.attempt({ email, password: String(form.password ?? ''), client: clientIp(c, rt.config.trustProxy), surface: 'oauth' });
       if (!result.ok) {
         if (result.reason === 'throttled') c.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
         return signInPage(c, details.uid, cv, { status: result.reason === 'throttled' ? 429 : 401, email, error: result.message });
