@@ -24,6 +24,7 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { ServerKeys } from '../../secrets.js';
 import type { Store } from '../../store/index.js';
+import { FRAME_HEADERS, withFrameAncestors } from '../../web/guard.js';
 import { html, page } from '../../web/html.js';
 import { MCP_SCOPE } from '../principal.js';
 import { adapterFactory, Purger } from './adapter.js';
@@ -302,6 +303,19 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
   provider.proxy = true;
 
   provider.use(async (ctx, next) => {
+    // The provider writes its own responses (error pages included), past Hono's frameGuard: the same
+    // framing headers here (src/web/guard.ts).
+    ctx.set('x-frame-options', FRAME_HEADERS['x-frame-options']);
+    ctx.set('content-security-policy', withFrameAncestors(undefined));
+    try {
+      await sequelMiddleware(ctx, next);
+    } finally {
+      ctx.set('x-frame-options', FRAME_HEADERS['x-frame-options']);
+      ctx.set('content-security-policy', withFrameAncestors(ctx.response.get('content-security-policy')));
+    }
+  });
+
+  async function sequelMiddleware(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
     // RFC 6749 §3.3: a missing scope means the default scope (ChatGPT re-authorizes without one).
     if (ctx.method === 'GET' && ctx.path === OAUTH_ROUTES.authorization) {
       const q = new URLSearchParams(ctx.querystring);
@@ -330,7 +344,7 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
       const body = ctx.body as { scopes_supported?: string[] };
       body.scopes_supported = [MCP_SCOPE, ...(body.scopes_supported ?? []).filter((s) => s !== MCP_SCOPE)];
     }
-  });
+  }
 
   provider.on('server_error', (_ctx, err) => log.error('oauth server error', { err }));
   for (const event of ['authorization.error', 'grant.error', 'registration_create.error', 'revocation.error', 'discovery.error']) {
