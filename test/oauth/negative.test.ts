@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterFactory } from '../../src/auth/oauth/adapter.js';
 import { hashTokenId } from '../../src/auth/oauth/keys.js';
-import { INITIALIZE, rpc, startTestServer, type TestServer } from '../helpers/server.js';
+import { connectClient, INITIALIZE, rpc, startTestServer, type TestServer } from '../helpers/server.js';
 import {
   authorizationUrl,
   Browser,
@@ -96,11 +96,28 @@ describe('redirect URIs', () => {
     const bad = await registerClient(ts.url, { redirect_uris: ['http://evil.example/cb'] });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('invalid_redirect_uri');
+    // Sequel's own explanation, not the library's generic one about authorization requests.
+    expect(bad.json.error_description).toMatch(/must use https, except for loopback/);
     for (const ok of ['http://localhost:8765/callback', 'http://127.0.0.1:33418/', 'http://[::1]:9000/cb', 'https://app.example/cb']) {
       expect((await registerClient(ts.url, { redirect_uris: [ok] })).status, ok).toBe(201);
     }
     // Native apps may use a private-use scheme.
     expect((await registerClient(ts.url, { application_type: 'native', redirect_uris: ['cursor://anysphere.cursor-mcp/oauth/callback'] })).status).toBe(201);
+  });
+
+  it('refuses wildcard hosts and userinfo in redirect URIs, with a message saying which', async () => {
+    for (const [uri, why] of [
+      ['https://*.example/cb', /wildcard/],
+      ['https://*/cb', /wildcard/],
+      ['https://user:secret@app.example/cb', /user name or password/],
+      ['https://user@app.example/cb', /user name or password/],
+      ['http://user@127.0.0.1:8080/cb', /user name or password/],
+    ] as const) {
+      const r = await registerClient(ts.url, { redirect_uris: [uri] });
+      expect(r.status, uri).toBe(400);
+      expect(r.json.error, uri).toBe('invalid_redirect_uri');
+      expect(String(r.json.error_description), uri).toMatch(why);
+    }
   });
 
   it('refuses a token request whose redirect_uri differs from the authorization request', async () => {
@@ -323,6 +340,24 @@ describe('sign-in and consent forms', () => {
     const page = await new Browser().request(signIn.url);
     expect(page.status).toBe(400);
     expect(page.body).toContain('expired');
+  });
+});
+
+describe('MCP resources', () => {
+  it('a badly percent-encoded resource URI is an invalid-params error with a clear message, not an internal error', async () => {
+    const key = await ts.key('alpha');
+    const client = await connectClient(ts.mcpUrl, key.key);
+    try {
+      const err = await client.readResource({ uri: 'sequel://sources/%E0%A4%A/schema' }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: number; message?: string },
+      );
+      expect(err?.code).toBe(-32602);
+      expect(err?.message).toMatch(/percent-encoded/);
+      expect(err?.message).not.toMatch(/URI malformed/);
+    } finally {
+      await client.close();
+    }
   });
 });
 

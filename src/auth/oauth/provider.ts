@@ -220,11 +220,24 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
       properties: ['redirect_uris'],
       validator: (_ctx: unknown, key: string, value: unknown) => {
         if (key !== 'redirect_uris' || !Array.isArray(value)) return;
+        // RFC 7591 §3.2.2 invalid_redirect_uri. oidc-provider's InvalidRedirectUri carries a fixed
+        // description (about authorization requests); ours says what is wrong with the registration.
+        const refuse = (description: string): never => {
+          const err = new errors.InvalidRedirectUri();
+          err.error_description = description;
+          throw err;
+        };
         for (const uri of value) {
           const u = typeof uri === 'string' ? URL.parse(uri) : null;
-          if (u?.protocol === 'http:' && !isLoopbackHostname(u.hostname)) {
-            throw new errors.InvalidRedirectUri('redirect_uris must use https, except for loopback (localhost, 127.0.0.1, [::1])');
+          if (!u) continue; // oidc-provider refuses it with its own message
+          if (u.protocol === 'http:' && !isLoopbackHostname(u.hostname)) {
+            refuse('redirect_uris must use https, except for loopback (localhost, 127.0.0.1, [::1])');
           }
+          // Redirect URIs are compared exactly (OAuth 2.1 §2.3.1 / §4.1.1): a wildcard host would only
+          // ever look like a pattern to the person reading the consent page.
+          if (u.hostname.includes('*')) refuse('redirect_uris must not contain wildcards');
+          // Userinfo in a redirect URI misleads whoever reads it (RFC 3986 §7.6) and is never needed.
+          if (u.username || u.password) refuse('redirect_uris must not contain a user name or password');
         }
       },
     },
