@@ -29,6 +29,7 @@ import { html, page } from '../../web/html.js';
 import { MCP_SCOPE } from '../principal.js';
 import { adapterFactory, Purger } from './adapter.js';
 import { fetchAllowedByName, guardedFetch } from './cimd.js';
+import { markRefreshReplay, RefreshReplays, refreshReplayOf, withRefreshScope } from './refreshReplay.js';
 import { cookieKeys, idTokenSigningJwk } from './keys.js';
 import { OAuthAccessTokenVerifier } from './verifier.js';
 
@@ -175,6 +176,7 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
   };
 
   const purger = new Purger(store, log);
+  const replays = new RefreshReplays({ store, keys, log, graceMs: config.refreshGraceSeconds * 1000 });
   const configuration: Configuration = {
     adapter: adapterFactory({
       store,
@@ -184,7 +186,16 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
       invalidGrant: (description) => new errors.InvalidGrant(description),
     }, purger),
     clients: [],
-    async findAccount(ctx: KoaContext, sub: string, token?: { grantId?: string }) {
+    async findAccount(ctx: KoaContext, sub: string, token?: { grantId?: string; kind?: string; jti?: string }) {
+      // A refresh token presented again within the grace window, its client authenticated and its grant
+      // checked by now: answered with the first rotation's result, never rotated again (./refreshReplay.ts).
+      if (ctx.oidc?.route === 'token' && token?.kind === 'RefreshToken' && token.jti) {
+        const replayOf = await replays.isReplayInGrace(token.jti);
+        if (replayOf) {
+          markRefreshReplay(replayOf);
+          throw new errors.InvalidGrant('refresh token already used');
+        }
+      }
       const user = await store.users.get(sub);
       if (!user) return undefined;
       // At the token endpoint the grant must still be usable: not revoked, and the user still a member of
@@ -321,12 +332,38 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
     ctx.set('x-frame-options', FRAME_HEADERS['x-frame-options']);
     ctx.set('content-security-policy', withFrameAncestors(undefined));
     try {
-      await sequelMiddleware(ctx, next);
+      if (ctx.method === 'POST' && ctx.path === OAUTH_ROUTES.token) await withRefreshScope(() => tokenRequest(ctx, next));
+      else await sequelMiddleware(ctx, next);
     } finally {
       ctx.set('x-frame-options', FRAME_HEADERS['x-frame-options']);
       ctx.set('content-security-policy', withFrameAncestors(ctx.response.get('content-security-policy')));
     }
   });
+
+  /** The token endpoint: a grace-window replay gets the recorded answer; a rotation's answer is recorded. */
+  async function tokenRequest(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+    await sequelMiddleware(ctx, next);
+    const replayOf = refreshReplayOf();
+    const clientId = ctx.oidc?.client?.clientId;
+    if (replayOf) {
+      const answer = await replays.answer(replayOf, clientId);
+      if (answer && 'body' in answer) {
+        ctx.status = 200;
+        ctx.body = answer.body;
+        log.info('oauth refresh replay answered with the recorded rotation', { clientId });
+      } else if (answer) {
+        // The spent token came back after its successor was used: not a duplicate request but reuse.
+        await store.oauth.revokeGrant(answer.revoke);
+        log.info('oauth grant revoked', { grantId: answer.revoke, reason: 'refresh token reused after its successor' });
+      }
+      return;
+    }
+    const spent = ctx.oidc?.params?.refresh_token;
+    const grantId = ctx.oidc?.entities.Grant?.jti;
+    if (ctx.status === 200 && ctx.oidc?.params?.grant_type === 'refresh_token' && typeof spent === 'string' && clientId && grantId && ctx.body && typeof ctx.body === 'object') {
+      await replays.record(spent, { clientId, grantId, body: ctx.body as Record<string, unknown> });
+    }
+  }
 
   async function sequelMiddleware(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
     // RFC 6749 §3.3: a missing scope means the default scope (ChatGPT re-authorizes without one).
