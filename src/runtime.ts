@@ -173,6 +173,11 @@ export async function checkSetupToken(rt: Runtime, token: string): Promise<boole
   return stored !== undefined && stored === rt.keys.hash('sessions', token);
 }
 
+/** Whether a one-time setup link is outstanding (its hash is stored). */
+export async function setupPending(rt: Runtime): Promise<boolean> {
+  return (await rt.store.settings.get(SETUP_TOKEN_KEY)) !== undefined;
+}
+
 export async function consumeSetupToken(rt: Runtime): Promise<void> {
   await rt.store.settings.delete(SETUP_TOKEN_KEY);
 }
