@@ -89,6 +89,8 @@ export interface DescriptionsTable {
 
 export interface AuditLogTable {
   id: Generated<number>;
+  /** Unique per entry (a random UUID), so replaying the audit journal after a crash writes nothing twice; null before migration 003. */
+  entry_id: string | null;
   at: string;
   org_id: string;
   user_id: string | null;
