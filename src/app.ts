@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { oauthRoutes } from './auth/oauth/routes.js';
 import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
+import { isStoreUnavailable } from './store/errors.js';
 import { html, page } from './web/html.js';
 import { setupRoutes } from './web/setup.js';
 
@@ -71,7 +72,15 @@ export function createApp(rt: Runtime): App {
 
   app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((err, c) => {
-    rt.log.error('unhandled request error', { err, path: new URL(c.req.url).pathname });
+    const pathname = new URL(c.req.url).pathname;
+    if (isStoreUnavailable(err)) {
+      // A store that is down, locked or out of disk passes: say so, and when to try again (RFC 9110 §15.6.4).
+      rt.log.error('store unavailable', { err, path: pathname });
+      const message = 'Sequel cannot reach its store right now; try again shortly.';
+      const body = pathname === '/mcp' ? { jsonrpc: '2.0', error: { code: -32603, message }, id: null } : { error: 'store_unavailable', message };
+      return c.json(body, 503, { 'retry-after': '2' });
+    }
+    rt.log.error('unhandled request error', { err, path: pathname });
     return c.json({ error: 'internal_error', message: 'Internal server error.' }, 500);
   });
 
