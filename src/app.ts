@@ -8,6 +8,7 @@ import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
 import { HTTPException } from 'hono/http-exception';
 import { BadForm, declaredBodyLimit, frameGuard } from './web/guard.js';
+import { isStoreUnavailable } from './store/errors.js';
 import { html, page } from './web/html.js';
 import { setupRoutes } from './web/setup.js';
 
@@ -80,7 +81,15 @@ export function createApp(rt: Runtime): App {
     // The client's fault, answered as such (a body over the limit, a form that does not parse).
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof BadForm) return c.json({ error: 'bad_request', message: err.message }, 400);
-    rt.log.error('unhandled request error', { err, path: new URL(c.req.url).pathname });
+    const pathname = new URL(c.req.url).pathname;
+    if (isStoreUnavailable(err)) {
+      // A store that is down, locked or out of disk passes: say so, and when to try again (RFC 9110 §15.6.4).
+      rt.log.error('store unavailable', { err, path: pathname });
+      const message = 'Sequel cannot reach its store right now; try again shortly.';
+      const body = pathname === '/mcp' ? { jsonrpc: '2.0', error: { code: -32603, message }, id: null } : { error: 'store_unavailable', message };
+      return c.json(body, 503, { 'retry-after': '2' });
+    }
+    rt.log.error('unhandled request error', { err, path: pathname });
     return c.json({ error: 'internal_error', message: 'Internal server error.' }, 500);
   });
 

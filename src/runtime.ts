@@ -73,7 +73,17 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     config: (source) => connectionConfig(keys, source),
     logger: log,
   });
-  const audit = new AuditWriter(store, log);
+  const audit = new AuditWriter(store, log, {
+    durability: config.auditDurability,
+    journalDir: path.join(config.dataDir, 'audit-journal'),
+  });
+  try {
+    // Entries a crashed process acknowledged but had not stored yet (idempotent: see src/audit.ts).
+    await audit.recover();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   let oauthServer: OAuthServer | undefined;
   if (config.oauth) {
     try {
@@ -97,7 +107,7 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     ...(oauthServer ? { oauth: oauthServer.verifier, oauthServer } : {}),
     async close(graceMs = 0) {
       await manager.close(graceMs);
-      await audit.flush();
+      await audit.close();
       await oauthServer?.close();
       await store.close();
     },

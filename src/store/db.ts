@@ -89,6 +89,8 @@ export interface DescriptionsTable {
 
 export interface AuditLogTable {
   id: Generated<number>;
+  /** Unique per entry (a random UUID), so replaying the audit journal after a crash writes nothing twice; null before migration 003. */
+  entry_id: string | null;
   at: string;
   org_id: string;
   user_id: string | null;
@@ -143,6 +145,10 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
     });
     // An idle connection dropped by the server must not crash the process; the next checkout reconnects.
     pool.on('error', () => {});
+    // A checked-out connection the server terminates between two queries (pg_terminate_backend, a
+    // failover) emits 'error' with no pool listener attached: without this the process would crash. The
+    // failure still reaches the caller through its query; the pool drops the broken connection.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const u = new URL(opts.databaseUrl);
     u.password = '';
     return {

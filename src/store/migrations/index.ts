@@ -8,12 +8,14 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../db.js';
 import { m001Initial } from './001_initial.js';
 import { m002OAuth } from './002_oauth.js';
+import { m003HardenOpsAuditEntryId } from './003_harden_ops_audit_entry_id.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
 const ALL: Array<[string, DialectMigration]> = [
   ['001_initial', m001Initial],
   ['002_oauth', m002OAuth],
+  ['003_harden_ops_audit_entry_id', m003HardenOpsAuditEntryId],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
