@@ -8,12 +8,16 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../db.js';
 import { m001Initial } from './001_initial.js';
 import { m002OAuth } from './002_oauth.js';
+import { m003DashDataAuditIndexes } from './003_dash_data_audit_indexes.js';
+import { m004DashDataSourceChecks } from './004_dash_data_source_checks.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
 const ALL: Array<[string, DialectMigration]> = [
   ['001_initial', m001Initial],
   ['002_oauth', m002OAuth],
+  ['003_dash_data_audit_indexes', m003DashDataAuditIndexes],
+  ['004_dash_data_source_checks', m004DashDataSourceChecks],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
