@@ -34,7 +34,8 @@ export interface SchemaBrowse {
   source: { id: string; name: string; engine: string };
   defaultSchema: string;
   schemas: BrowsedSchema[];
-  policy: Pick<SourcePolicy, 'allowedSchemas' | 'hiddenTables' | 'hiddenColumns' | 'allowUserFunctions'>;
+  /** Admins only: the policy names what it hides. */
+  policy: Pick<SourcePolicy, 'allowedSchemas' | 'hiddenTables' | 'hiddenColumns' | 'allowUserFunctions'> | null;
   /** Whether this view shows everything (admins) or what a model sees (members). */
   full: boolean;
 }
@@ -99,7 +100,7 @@ export async function browseSchema(deps: OpsDeps, actor: OpsActor, id: string, o
     source: { id: source.id, name: source.name, engine: source.engine },
     defaultSchema: catalog.defaultSchema,
     schemas: sorted,
-    policy: { allowedSchemas, hiddenTables, hiddenColumns, allowUserFunctions },
+    policy: admin ? { allowedSchemas, hiddenTables, hiddenColumns, allowUserFunctions } : null,
     full: admin,
   };
 }
