@@ -8,11 +8,15 @@ import { AppError, NotFoundError } from '../errors.js';
 import type { Role } from '../store/db.js';
 import type { Runtime } from '../runtime.js';
 
-export interface OpsActor {
-  /** The signed-in person; null for the CLI run by the server's operator (trusted as `role`). */
-  userId: string | null;
-  orgId: string;
-  role: Role;
+/**
+ * The operator (the CLI: whoever holds the store's credentials can do anything already) or a signed-in
+ * person acting in one organization with a role — the dashboard frame's `Actor` (ops/permissions.ts).
+ */
+export type OpsActor = { kind: 'operator'; orgId: string } | { kind: 'user'; userId: string; orgId: string; role: Role };
+
+/** The person behind an actor, or null for the operator. */
+export function userIdOf(actor: OpsActor): string | null {
+  return actor.kind === 'user' ? actor.userId : null;
 }
 
 /** What the operations need from the running server. */
@@ -32,7 +36,7 @@ const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
  * counts), failing closed: a person who is no longer a member finds nothing.
  */
 export async function currentRole(deps: Pick<OpsDeps, 'store'>, actor: OpsActor): Promise<Role> {
-  if (actor.userId === null) return actor.role;
+  if (actor.kind === 'operator') return 'owner';
   const role = await deps.store.users.membership(actor.orgId, actor.userId);
   if (!role) throw new NotFoundError('no such organization');
   // Never more than the caller claims, never more than the store says.

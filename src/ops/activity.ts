@@ -7,7 +7,7 @@
 import { TOOL_ERROR_CODES } from '../errors.js';
 import { TOOLS } from '../mcp/server.js';
 import type { AuditDay, AuditFilter, AuditRecord } from '../store/audit.js';
-import { currentRole, isAdmin, type OpsActor, type OpsDeps } from './access.js';
+import { currentRole, isAdmin, userIdOf, type OpsActor, type OpsDeps } from './access.js';
 
 export interface ActivityFilter {
   sourceId?: string | undefined;
@@ -66,7 +66,7 @@ async function scope(deps: OpsDeps, actor: OpsActor, f: ActivityFilter): Promise
     orgId: actor.orgId,
     sourceId: clean.sourceId,
     // Members see only their own calls, whatever the URL says.
-    userId: isAdmin(role) ? clean.userId : (actor.userId ?? '\u0000'),
+    userId: isAdmin(role) ? clean.userId : (userIdOf(actor) ?? '\u0000'),
     credentialId: clean.credentialId,
     tool: clean.tool,
     outcome: clean.outcome,
@@ -167,7 +167,7 @@ export async function activityOverview(deps: OpsDeps, actor: OpsActor, days = 30
   const start = new Date();
   start.setUTCHours(0, 0, 0, 0);
   start.setUTCDate(start.getUTCDate() - (n - 1));
-  const found = await deps.store.audit.overview(actor.orgId, start.toISOString(), isAdmin(role) ? {} : { userId: actor.userId ?? '\u0000' });
+  const found = await deps.store.audit.overview(actor.orgId, start.toISOString(), isAdmin(role) ? {} : { userId: userIdOf(actor) ?? '\u0000' });
   const byDay = new Map(found.map((d) => [d.day, d]));
   const out: AuditDay[] = [];
   const totals = new Map<string, number>();
@@ -208,7 +208,7 @@ export async function activityFacets(deps: OpsDeps, actor: OpsActor): Promise<Ac
     deps.store.apiKeys.list(actor.orgId, { includeRevoked: true }),
   ]);
   // A key records its creator's email as it was (`created_by`).
-  const me = !admin && actor.userId ? await deps.store.users.get(actor.userId) : undefined;
+  const me = !admin && userIdOf(actor) ? await deps.store.users.get(userIdOf(actor)!) : undefined;
   const myKeys = admin ? keys : keys.filter((k) => me !== undefined && k.created_by === me.email);
   return {
     sources: sources.map((s) => ({ id: s.id, name: s.name })),

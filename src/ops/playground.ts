@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { ToolContext } from '../mcp/context.js';
 import { callTool } from '../mcp/tools/define.js';
 import { runQuery } from '../mcp/tools/run_query.js';
-import { requireRole, type OpsActor, type OpsDeps } from './access.js';
+import { requireRole, userIdOf, type OpsActor, type OpsDeps } from './access.js';
 
 export interface PlaygroundInput {
   sourceId: string;
@@ -38,11 +38,12 @@ export async function runPlayground(deps: OpsDeps, actor: OpsActor, input: Playg
   const source = await deps.store.sources.get(actor.orgId, input.sourceId);
   if (!source) throw new NotFoundError('no such source');
   if (!input.sql.trim()) throw new ValidationError('write a statement to run');
-  const user = actor.userId ? await deps.store.users.get(actor.userId) : undefined;
+  const userId = userIdOf(actor);
+  const user = userId ? await deps.store.users.get(userId) : undefined;
   const principal: Principal = {
     orgId: actor.orgId,
-    userId: actor.userId,
-    credential: { kind: 'playground', id: actor.userId ?? 'operator', label: `Playground (${user?.email ?? 'operator'})` },
+    userId,
+    credential: { kind: 'playground', id: userId ?? 'operator', label: `Playground (${user?.email ?? 'operator'})` },
     sourceIds: null,
     scopes: [MCP_SCOPE],
   };

@@ -8,7 +8,7 @@ import type { Catalog, CatalogColumn, CatalogIndex, CatalogTable } from '../conn
 import { NotFoundError, ValidationError } from '../errors.js';
 import { applyPolicy } from '../mcp/context.js';
 import type { SourcePolicy, SourceRecord } from '../store/sources.js';
-import { currentRole, isAdmin, requireRole, type OpsActor, type OpsDeps } from './access.js';
+import { currentRole, isAdmin, requireRole, userIdOf, type OpsActor, type OpsDeps } from './access.js';
 
 export interface BrowsedColumn extends CatalogColumn {
   description: string | null;
@@ -124,7 +124,7 @@ export async function setDescription(deps: OpsDeps, actor: OpsActor, id: string,
   if (!table) throw new NotFoundError(`no table ${input.schema}.${input.table} in ${source.name}`);
   const column = input.column?.trim() || null;
   if (column && !table.columns.some((c) => c.name === column)) throw new NotFoundError(`no column ${column} in ${input.schema}.${input.table}`);
-  await deps.store.descriptions.set(source.id, { schema: table.schema, table: table.name, column, description: input.description }, actor.userId);
+  await deps.store.descriptions.set(source.id, { schema: table.schema, table: table.name, column, description: input.description }, userIdOf(actor));
 }
 
 export interface PolicyInput {

@@ -14,14 +14,16 @@ import { NotFoundError, ValidationError } from '../../src/errors.js';
 import { createTempPgDatabase, requireService, type TempDatabase } from '../helpers/services.js';
 import { connectClient, startTestServer, type TestServer } from '../helpers/server.js';
 
+type UserActor = Extract<OpsActor, { kind: 'user' }>;
+
 const pgUp = await requireService('postgres', 'schema, playground and activity operations');
 
 describe.skipIf(!pgUp)('schema browser, playground and activity on PostgreSQL', () => {
   let ts: TestServer;
   let db: TempDatabase;
-  let owner: OpsActor;
-  let member: OpsActor;
-  let outsider: OpsActor;
+  let owner: UserActor;
+  let member: UserActor;
+  let outsider: UserActor;
   let sourceId: string;
   let client: Client;
 
@@ -45,9 +47,9 @@ describe.skipIf(!pgUp)('schema browser, playground and activity on PostgreSQL', 
     await ts.rt.store.users.addMembership(a.id, u1.id, 'owner');
     await ts.rt.store.users.addMembership(a.id, u2.id, 'member');
     await ts.rt.store.users.addMembership(b.id, u3.id, 'admin');
-    owner = { userId: u1.id, orgId: a.id, role: 'owner' };
-    member = { userId: u2.id, orgId: a.id, role: 'member' };
-    outsider = { userId: u3.id, orgId: b.id, role: 'admin' };
+    owner = { kind: 'user', userId: u1.id, orgId: a.id, role: 'owner' };
+    member = { kind: 'user', userId: u2.id, orgId: a.id, role: 'member' };
+    outsider = { kind: 'user', userId: u3.id, orgId: b.id, role: 'admin' };
     const saved = await createSource(ts.rt, owner, { name: 'crm', engine: 'postgres', url: db.url });
     sourceId = saved.source!.id;
     const key = await ts.key('acme', { name: 'laptop', userId: u1.id });
@@ -152,7 +154,7 @@ describe.skipIf(!pgUp)('schema browser, playground and activity on PostgreSQL', 
     const future = await listActivity(ts.rt, owner, { since: new Date(Date.now() + 3_600_000).toISOString() });
     expect(future.entries).toEqual([]);
     // A member asking for the owner's calls gets their own (none).
-    expect((await listActivity(ts.rt, member, { userId: owner.userId! })).entries).toEqual([]);
+    expect((await listActivity(ts.rt, member, { userId: owner.userId })).entries).toEqual([]);
     expect((await listActivity(ts.rt, outsider, {})).entries).toEqual([]);
     const facets = await activityFacets(ts.rt, member);
     expect(facets.users).toEqual([]);

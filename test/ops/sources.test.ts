@@ -17,13 +17,15 @@ import { NotFoundError, ValidationError } from '../../src/errors.js';
 import { createTempMysqlDatabase, createTempPgDatabase, MYSQL_URL, requireService, type TempDatabase } from '../helpers/services.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
+type UserActor = Extract<OpsActor, { kind: 'user' }>;
+
 const pgUp = await requireService('postgres', 'source operations on PostgreSQL');
 const myUp = await requireService('mysql', 'source operations on MariaDB');
 
 let ts: TestServer;
-let owner: OpsActor;
-let member: OpsActor;
-let outsider: OpsActor;
+let owner: UserActor;
+let member: UserActor;
+let outsider: UserActor;
 
 beforeAll(async () => {
   ts = await startTestServer({ demo: false });
@@ -35,9 +37,9 @@ beforeAll(async () => {
   await ts.rt.store.users.addMembership(a.id, u1.id, 'owner');
   await ts.rt.store.users.addMembership(a.id, u2.id, 'member');
   await ts.rt.store.users.addMembership(b.id, u3.id, 'admin');
-  owner = { userId: u1.id, orgId: a.id, role: 'owner' };
-  member = { userId: u2.id, orgId: a.id, role: 'member' };
-  outsider = { userId: u3.id, orgId: b.id, role: 'admin' };
+  owner = { kind: 'user', userId: u1.id, orgId: a.id, role: 'owner' };
+  member = { kind: 'user', userId: u2.id, orgId: a.id, role: 'member' };
+  outsider = { kind: 'user', userId: u3.id, orgId: b.id, role: 'admin' };
 });
 afterAll(async () => {
   await ts?.close();
