@@ -94,7 +94,8 @@ export interface AuditLogTable {
   at: string;
   org_id: string;
   user_id: string | null;
-  credential_kind: 'api_key' | 'oauth';
+  /** `playground`: an admin's query from the dashboard's playground (credential_id is the user's id). */
+  credential_kind: 'api_key' | 'oauth' | 'playground';
   credential_id: string;
   /** The key's name and prefix, or the OAuth client's name, as it was at the time. */
   credential_label: string;
@@ -107,6 +108,18 @@ export interface AuditLogTable {
   /** 'ok' or a ToolErrorCode. */
   outcome: string;
   error: string | null;
+}
+
+export interface SourceChecksTable {
+  source_id: string;
+  checked_at: string;
+  status: 'ok' | 'failing';
+  server_version: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  table_count: number | null;
+  /** JSON array of least-privilege warnings; null when not checked. */
+  privilege_warnings: string | null;
 }
 
 export interface SettingsTable {
@@ -123,6 +136,7 @@ export interface DB {
   descriptions: DescriptionsTable;
   audit_log: AuditLogTable;
   settings: SettingsTable;
+  source_checks: SourceChecksTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -12,6 +12,7 @@ import { StaticMigrationProvider } from './migrations/index.js';
 import { OAuthStore } from './oauth.js';
 import { Organizations } from './orgs.js';
 import { Settings } from './settings.js';
+import { SourceChecks } from './sourceChecks.js';
 import { Sources } from './sources.js';
 import { Users } from './users.js';
 
@@ -24,6 +25,7 @@ export class Store {
   readonly audit: AuditLog;
   readonly settings: Settings;
   readonly oauth: OAuthStore;
+  readonly sourceChecks: SourceChecks;
 
   constructor(
     readonly db: Kysely<DB>,
@@ -38,6 +40,7 @@ export class Store {
     this.audit = new AuditLog(db);
     this.settings = new Settings(db);
     this.oauth = new OAuthStore(db);
+    this.sourceChecks = new SourceChecks(db);
   }
 
   /**
