@@ -124,10 +124,10 @@ export class ToolContext {
       result = errorResult(te.code, te.message);
     }
     const duration = performance.now() - started;
-    this.deps.metrics.toolCalls.inc({ tool, outcome });
-    this.deps.metrics.toolSeconds.observe({ tool }, duration / 1000);
     const p = this.principal;
-    this.deps.audit.write({
+    // The answer waits until its audit entry is durable (src/audit.ts): a crash after answering loses no
+    // entry. An entry that can be recorded nowhere withholds the result (fail closed).
+    const recorded = this.deps.audit.write({
       at: new Date().toISOString(),
       org_id: p.orgId,
       user_id: p.userId,
@@ -143,6 +143,15 @@ export class ToolContext {
       outcome,
       error,
     });
+    try {
+      await recorded;
+    } catch (err) {
+      this.deps.log.error('tool result withheld: its audit entry could not be recorded', { err, tool, orgId: p.orgId });
+      outcome = 'INTERNAL_ERROR';
+      result = errorResult('INTERNAL_ERROR', 'The audit trail could not be written, so the result is withheld; try again shortly.');
+    }
+    this.deps.metrics.toolCalls.inc({ tool, outcome });
+    this.deps.metrics.toolSeconds.observe({ tool }, duration / 1000);
     return result;
   }
 }

@@ -3,7 +3,7 @@
  * bound to the caller's principal. Stateless by construction (MCP Streamable HTTP, no sessions): any
  * replica can serve any request.
  */
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
 import { isToolError } from '../errors.js';
 import { ToolContext, type McpDeps } from './context.js';
@@ -49,7 +49,13 @@ export function buildMcpServer(deps: McpDeps, principal: Principal): McpServer {
     }),
     { title: 'Source schema summary', description: 'Every table of a source with its columns, one line each.', mimeType: 'text/plain' },
     async (uri, variables) => {
-      const name = decodeURIComponent(String(variables.source ?? ''));
+      let name: string;
+      try {
+        name = decodeURIComponent(String(variables.source ?? ''));
+      } catch {
+        // A malformed percent-escape is the client's error (invalid params), not the server's.
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'The resource URI is not correctly percent-encoded; use sequel://sources/<source name, percent-encoded>/schema.');
+      }
       const source = await ctx.source(name);
       let text: string;
       try {
