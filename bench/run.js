@@ -17,7 +17,8 @@
  *
  * Environment: SEQUEL_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres), SEQUEL_BENCH_MYSQL_URL
  * (mysql://root@127.0.0.1:3306/; skipped when unreachable), SEQUEL_BENCH_SECONDS (5),
- * SEQUEL_BENCH_ONLY (comma list of sections: pg, oauth, engines, big, answers, schema, workers).
+ * SEQUEL_BENCH_ONLY (comma list of sections: pg, oauth, engines, big, answers, schema, workers),
+ * SEQUEL_BENCH_PROFILE (a directory: the server runs with --cpu-prof there).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -117,7 +118,8 @@ function treeRss(pid) {
  * @param {NodeJS.ProcessEnv} env @param {number} workers
  */
 async function startServer(env, workers) {
-  const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, SEQUEL_WORKERS: String(workers) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = process.env.SEQUEL_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SEQUEL_BENCH_PROFILE}`] : [];
+  const server = spawn(process.execPath, [...profile, CLI, 'serve'], { env: { ...env, SEQUEL_WORKERS: String(workers) }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (d) => {
