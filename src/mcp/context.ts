@@ -11,6 +11,7 @@ import type { Catalog, CatalogColumn, CatalogTable } from '../connectors/types.j
 import { ToolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { EpochCache } from '../store/changes.js';
 import type { Store } from '../store/index.js';
 import type { SourceRecord } from '../store/sources.js';
 import { errorResult, toToolError } from './errors.js';
@@ -23,6 +24,11 @@ export interface McpDeps {
   log: Logger;
   rateLimiter: RateLimiter;
   metrics: Metrics;
+  /**
+   * Each organization's sources, kept under the store's change epoch (store/changes.ts), which every
+   * write to sources moves; absent, every call reads them from the store.
+   */
+  sourceCache?: EpochCache<SourceRecord[]> | undefined;
 }
 
 export interface DescribedColumn extends CatalogColumn {
@@ -58,15 +64,28 @@ export class ToolContext {
   constructor(
     readonly deps: McpDeps,
     readonly principal: Principal,
+    /** The change epoch the principal was authenticated at, when known. */
+    readonly epoch?: number,
   ) {}
 
   /** The org's sources this credential may reach. */
   visibleSources(): Promise<SourceRecord[]> {
-    this.sourcesCache ??= this.deps.store.sources.list(this.principal.orgId).then((all) => {
+    this.sourcesCache ??= this.orgSources().then((all) => {
       const allowed = this.principal.sourceIds;
       return allowed === null ? all : all.filter((s) => allowed.includes(s.id));
     });
     return this.sourcesCache;
+  }
+
+  private async orgSources(): Promise<SourceRecord[]> {
+    const { sourceCache, store } = this.deps;
+    const orgId = this.principal.orgId;
+    if (!sourceCache || this.epoch === undefined) return store.sources.list(orgId);
+    const hit = sourceCache.get(orgId, this.epoch);
+    if (hit) return hit;
+    const all = await store.sources.list(orgId);
+    sourceCache.set(orgId, this.epoch, all);
+    return all;
   }
 
   /**

@@ -6,6 +6,7 @@
 import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import { ApiKeys } from './apiKeys.js';
 import { AuditLog } from './audit.js';
+import type { ChangeEpoch } from './changes.js';
 import { openDb, type DB, type Dialect } from './db.js';
 import { Descriptions } from './descriptions.js';
 import { StaticMigrationProvider } from './migrations/index.js';
@@ -31,6 +32,8 @@ export class Store {
     readonly db: Kysely<DB>,
     readonly dialect: Dialect,
     readonly location: string,
+    /** The change epoch (migration 003): what the request path's caches are checked against. */
+    readonly epoch: ChangeEpoch,
   ) {
     this.orgs = new Organizations(db);
     this.users = new Users(db);
@@ -92,8 +95,8 @@ function applied({ error, results }: MigrationResultSet): string[] {
 }
 
 export function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Store {
-  const { db, dialect, location } = openDb(opts);
-  return new Store(db, dialect, location);
+  const { db, dialect, location, epoch } = openDb(opts);
+  return new Store(db, dialect, location, epoch);
 }
 
 export type { Dialect, Role } from './db.js';
