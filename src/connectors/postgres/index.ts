@@ -8,6 +8,8 @@ import { ToolError } from '../../errors.js';
 import { checkPostgresStatement, loadPostgresGuard } from './guard.js';
 import type { Catalog, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
 import { PgSession } from './session.js';
+import { postgresShape } from './policy.js';
+import type { StatementShape } from '../../governance/shape.js';
 
 export { pgSettings } from './session.js';
 
@@ -43,6 +45,11 @@ export class PostgresConnector implements Connector {
       );
     }
     return this.session.explain(sql, params, check.paramCount, options);
+  }
+
+  async analyze(sql: string): Promise<StatementShape> {
+    const check = await checkPostgresStatement(sql);
+    return postgresShape(sql, check.relations);
   }
 
   close(): Promise<void> {
