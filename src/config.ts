@@ -68,6 +68,11 @@ export interface Config {
    * replayed into the store at the next start; `store` writes it to the store first.
    */
   auditDurability: 'journal' | 'store';
+  /**
+   * Days audit entries are kept (SEQUEL_AUDIT_RETENTION_DAYS); older ones are deleted at start and hourly
+   * by every replica. 0 (the default) keeps them forever.
+   */
+  auditRetentionDays: number;
   /** A PEM file of extra CA certificates trusted when fetching Client ID Metadata Documents (SEQUEL_OAUTH_CIMD_CA_FILE). */
   cimdCaFile: string | undefined;
 }
@@ -159,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     cimdAllowPrivateHosts: listEnv(env, 'SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE').map((h) => h.toLowerCase()),
     cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
     auditDurability,
+    auditRetentionDays: intEnv(env, 'SEQUEL_AUDIT_RETENTION_DAYS', 0),
   };
 }
