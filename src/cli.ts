@@ -209,6 +209,13 @@ async function main(argv: string[]): Promise<void> {
       return withRuntime(config, async (rt) => {
         process.stdout.write(`store at ${rt.store.location} is up to date\n`);
       });
+    case 'backup':
+      return withRuntime(config, async (rt) => {
+        if (!sub) throw new UsageError('say where to write the copy: sequel backup <file>');
+        const target = path.resolve(sub);
+        const pages = await rt.store.backup(target);
+        process.stdout.write(`wrote a copy of ${rt.store.location} to ${target} (${pages} pages)\n`);
+      });
     case 'orgs':
       return withRuntime(config, async (rt) => {
         if (sub === 'create') {

@@ -8,6 +8,7 @@ export const OVERVIEW = `Usage: sequel <command> [options]
 Commands:
   serve            run the server (MCP endpoint, dashboard, OAuth)
   migrate          bring the store's schema up to date
+  backup           write a consistent copy of the embedded (SQLite) store
   orgs             create and list organizations
   users            people: create, add to an organization, change role, remove
   keys             API keys: create (for a user), list, revoke
@@ -46,6 +47,17 @@ Brings the store's schema up to date (serve does this too) and says where the st
 Examples:
   sequel migrate
   SEQUEL_DATABASE_URL=postgres://sequel@db/sequel SEQUEL_SECRET_KEY=… sequel migrate`,
+
+  backup: `Usage: sequel backup <file>
+
+Writes a consistent copy of the embedded SQLite store to <file> while the server keeps running (SQLite's
+online backup). Restore: stop the server, put the copy at <SEQUEL_DATA_DIR>/sequel.db, keep the same
+server.key (or SEQUEL_SECRET_KEY) — stored credentials are encrypted with it. A PostgreSQL store is backed
+up with pg_dump (see docs/deploy.md).
+
+Examples:
+  sequel backup /backups/sequel-$(date +%F).db
+  SEQUEL_DATA_DIR=/srv/sequel sequel backup /backups/sequel.db`,
 
   orgs: `Usage:
   sequel orgs create <slug> [--name "…"] [--json]
