@@ -7,6 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { oauthRoutes } from './auth/oauth/routes.js';
 import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
+import { HTTPException } from 'hono/http-exception';
+import { BadForm, declaredBodyLimit, frameGuard } from './web/guard.js';
+import { isStoreUnavailable } from './store/errors.js';
 import { EpochCache } from './store/changes.js';
 import type { SourceRecord } from './store/sources.js';
 import { html, page } from './web/html.js';
@@ -53,6 +56,10 @@ export function createApp(rt: Runtime): App {
     rt.metrics.httpRequests.inc({ route, status: String(c.res.status) });
   });
 
+  // Every page, present and future, refuses to be framed; every body but /mcp's (own limit) is small.
+  app.use('*', frameGuard);
+  app.use('*', declaredBodyLimit(rt.config.maxFormBytes, (p) => p === '/mcp'));
+
   // DNS-rebinding protection (MCP Streamable HTTP, "Security Warning"): Host and Origin are checked by
   // the SDK's Hono adapter before anything else reads the request.
   app.use('/mcp', hostHeaderValidation(rt.config.allowedHosts), originValidation(rt.config.allowedOrigins));
@@ -89,7 +96,18 @@ export function createApp(rt: Runtime): App {
 
   app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((err, c) => {
-    rt.log.error('unhandled request error', { err, path: new URL(c.req.url).pathname });
+    // The client's fault, answered as such (a body over the limit, a form that does not parse).
+    if (err instanceof HTTPException) return err.getResponse();
+    if (err instanceof BadForm) return c.json({ error: 'bad_request', message: err.message }, 400);
+    const pathname = new URL(c.req.url).pathname;
+    if (isStoreUnavailable(err)) {
+      // A store that is down, locked or out of disk passes: say so, and when to try again (RFC 9110 §15.6.4).
+      rt.log.error('store unavailable', { err, path: pathname });
+      const message = 'Sequel cannot reach its store right now; try again shortly.';
+      const body = pathname === '/mcp' ? { jsonrpc: '2.0', error: { code: -32603, message }, id: null } : { error: 'store_unavailable', message };
+      return c.json(body, 503, { 'retry-after': '2' });
+    }
+    rt.log.error('unhandled request error', { err, path: pathname });
     return c.json({ error: 'internal_error', message: 'Internal server error.' }, 500);
   });
 

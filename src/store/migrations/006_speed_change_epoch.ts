@@ -32,7 +32,7 @@ const WATCHED: Array<{ table: string; insert: boolean; update: string[] | 'all';
   },
 ];
 
-export async function m003SpeedChangeEpoch(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+export async function m006SpeedChangeEpoch(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema
     .createTable('change_epoch')
     .addColumn('id', 'integer', (c) => c.primaryKey())
