@@ -96,7 +96,7 @@ function revocationThroughAnotherProcess(label: string, store: () => { ts: TestS
     for (let i = 0; i < 3; i++) expect((await call(port, created.key, 'list_sources', {})).status).toBe(200);
     await cli(env, 'keys', 'revoke', '--org', 'alpha', created.prefix);
     expect((await call(port, created.key, 'list_sources', {})).status).toBe(401);
-  });
+  }, 120_000);
 
   it(`${label}: a source removed by the CLI is gone on the next request; one added appears`, async () => {
     const { ts, env } = store();
@@ -115,7 +115,7 @@ function revocationThroughAnotherProcess(label: string, store: () => { ts: TestS
     fs.writeFileSync(file, '');
     await cli(env, 'sources', 'add', '--org', 'alpha', '--name', 'later', '--engine', 'sqlite', '--url', file);
     expect(sourceNames(await call(port, key, 'list_sources', {}))).toContain('later');
-  });
+  }, 120_000);
 
   it(`${label}: a member removed by the CLI loses their keys on the next request`, async () => {
     const { ts, env } = store();
@@ -127,7 +127,7 @@ function revocationThroughAnotherProcess(label: string, store: () => { ts: TestS
     expect((await call(ts.server.port, key, 'list_sources', {})).status).toBe(200);
     await cli(env, 'users', 'remove', email, '--org', 'alpha');
     expect((await call(ts.server.port, key, 'list_sources', {})).status).toBe(401);
-  });
+  }, 120_000);
 }
 
 describe('credential cache, SQLite store', () => {
