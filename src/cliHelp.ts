@@ -23,14 +23,15 @@ Run \`sequel help <command>\` for its options and examples.
 
 Every command uses the same store as the server: SEQUEL_DATA_DIR (default ./.sequel), or
 SEQUEL_DATABASE_URL with SEQUEL_SECRET_KEY. Other settings: SEQUEL_PUBLIC_URL, SEQUEL_HOST, SEQUEL_PORT,
-SEQUEL_LOG_LEVEL. Add --json to most commands for JSON on stdout. Exit status: 0 ok, 1 failed, 2 usage.`;
+SEQUEL_LOG_LEVEL, SEQUEL_WORKERS. Add --json to most commands for JSON on stdout. Exit status: 0 ok, 1 failed, 2 usage.`;
 
 const PAGES: Record<string, string> = {
   serve: `Usage: sequel serve [--port 7070] [--host 127.0.0.1]
 
 Runs the server in the foreground: the MCP endpoint at <public-url>/mcp, the dashboard, OAuth. On the
 first start it creates the store, a "default" organization and the demo source (an online shop in
-SQLite), and prints a one-time setup link. Stop it with Ctrl-C (SIGINT) or SIGTERM.
+SQLite), and prints a one-time setup link. It runs SEQUEL_WORKERS server processes on the one port
+(default: one per core; 1 keeps everything in one process). Stop it with Ctrl-C (SIGINT) or SIGTERM.
 
 Options:
   --port N      port to listen on (default SEQUEL_PORT or 7070)
