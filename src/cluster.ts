@@ -6,8 +6,9 @@
  * is shared (SQLite in WAL mode across processes, or PostgreSQL), and what a worker keeps in memory —
  * credentials, source lists — is checked against the store's change epoch on every request, so a
  * revocation made through any worker, the CLI or another host is seen by the next request on every
- * worker. Per-process state stays per process, as with replicas: rate-limit buckets, sign-in throttles
- * and /metrics (whichever worker answers).
+ * worker. Rate limits, sign-in back-offs and registration limits are shared by all workers when they are
+ * counted in a PostgreSQL store or in Redis (SEQUEL_REDIS_URL, src/limits/shared.ts); with the SQLite
+ * store and no Redis they are per worker. /metrics stays per process (whichever worker answers).
  *
  * The primary does the one-time work before forking (migrations, the server key, first-run defaults, the
  * setup link), serves nothing itself, replaces a worker that dies, and on SIGTERM/SIGINT asks every worker

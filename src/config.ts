@@ -45,6 +45,14 @@ export interface Config {
   keepAliveSeconds: number;
   /** Tool calls per minute per credential (0 = unlimited). */
   rateLimitPerMinute: number;
+  /**
+   * Redis for limits shared by every replica (SEQUEL_REDIS_URL, e.g. redis://127.0.0.1:6379/0): rate
+   * limits, sign-in back-offs, registration limits. Without it a PostgreSQL store holds them; with the
+   * SQLite store and no Redis they are in memory (one process).
+   */
+  redisUrl?: string;
+  /** Key prefix in Redis (SEQUEL_REDIS_PREFIX; `sequel:`), for several deployments sharing one Redis. */
+  redisPrefix: string;
   /** Seconds to wait for in-flight calls on shutdown. */
   shutdownGraceSeconds: number;
   /** Whether Sequel is its own OAuth 2.1 authorization server (SEQUEL_OAUTH=0 turns it off). */
@@ -162,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     trustProxy: parseTrustProxy(env.SEQUEL_TRUST_PROXY),
     keepAliveSeconds: Math.max(1, intEnv(env, 'SEQUEL_KEEP_ALIVE_SECONDS', 75)),
     rateLimitPerMinute: intEnv(env, 'SEQUEL_RATE_LIMIT_PER_MINUTE', 600),
+    ...(env.SEQUEL_REDIS_URL ? { redisUrl: env.SEQUEL_REDIS_URL } : {}),
+    redisPrefix: env.SEQUEL_REDIS_PREFIX || 'sequel:',
     shutdownGraceSeconds: intEnv(env, 'SEQUEL_SHUTDOWN_GRACE_SECONDS', 20),
     oauth: env.SEQUEL_OAUTH !== '0' && env.SEQUEL_OAUTH !== 'false',
     workers: Math.max(1, intEnv(env, 'SEQUEL_WORKERS', os.availableParallelism())),

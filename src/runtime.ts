@@ -15,11 +15,14 @@ import { createConnector } from './connectors/index.js';
 import { ConnectorManager } from './connectors/manager.js';
 import { AppError, ConflictError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { RedisCounters } from './limits/redis.js';
+import type { SharedCounters } from './limits/shared.js';
 import { RateLimiter } from './mcp/rateLimit.js';
 import { Metrics } from './metrics.js';
 import { loadServerKeys, type ServerKeys } from './secrets.js';
 import { addSource, connectionConfig } from './sources.js';
 import { openStore, type Store } from './store/index.js';
+import { PgRateCounters } from './store/rateCounters.js';
 
 export interface Runtime {
   config: Config;
@@ -30,6 +33,11 @@ export interface Runtime {
   audit: AuditWriter;
   metrics: Metrics;
   rateLimiter: RateLimiter;
+  /**
+   * Counters shared by every replica (Redis with SEQUEL_REDIS_URL, else a PostgreSQL store); absent with
+   * the SQLite store and no Redis, where limits are in memory. See src/limits/shared.ts.
+   */
+  counters?: SharedCounters;
   auth: BearerAuthenticator;
   /** Password sign-in with its throttles, shared by the OAuth pages and the dashboard. */
   signIn: SignIn;
@@ -93,6 +101,11 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
       throw err;
     }
   }
+  const counters: SharedCounters | undefined = config.redisUrl
+    ? new RedisCounters(config.redisUrl, config.redisPrefix)
+    : store.dialect === 'postgres'
+      ? new PgRateCounters(store.db)
+      : undefined;
   const runtime: Runtime = {
     config,
     store,
@@ -101,14 +114,16 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     manager,
     audit,
     metrics,
-    rateLimiter: new RateLimiter(config.rateLimitPerMinute),
+    rateLimiter: new RateLimiter(config.rateLimitPerMinute, counters),
+    ...(counters ? { counters } : {}),
     auth: new BearerAuthenticator(store, keys, oauthServer?.verifier),
-    signIn: new SignIn(store, log),
+    signIn: new SignIn(store, log, undefined, counters),
     ...(oauthServer ? { oauth: oauthServer.verifier, oauthServer } : {}),
     async close(graceMs = 0) {
       await manager.close(graceMs);
       await audit.close();
       await oauthServer?.close();
+      await counters?.close();
       await store.close();
     },
   };

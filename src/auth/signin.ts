@@ -16,11 +16,18 @@
  * everyone behind the same proxy out. Concurrent verifications are capped per address, per account and
  * overall (scrypt takes 32 MiB each). An unknown email costs the same scrypt verification as a wrong
  * password, so timing does not reveal which accounts exist.
+ *
+ * With several replicas (a PostgreSQL store or SEQUEL_REDIS_URL) the three back-offs live in the shared
+ * counters (src/limits/shared.ts) with the same semantics — each charge is one atomic check-and-count,
+ * made before the password is verified — so failures spread over replicas add up to one budget. The
+ * concurrent-verification caps stay per process: they bound this process's memory and CPU. A shared
+ * store that cannot be reached refuses the attempt (fail closed).
  */
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { User } from '../store/users.js';
 import { addressKey } from './clientAddress.js';
+import type { BackOffPolicy, SharedCounters } from '../limits/shared.js';
 import { BackOff, InFlight } from './oauth/throttle.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 
@@ -66,15 +73,23 @@ export class SignIn {
   private readonly busyAddress: InFlight;
   private readonly busyAccount: InFlight;
   private readonly busyTotal: InFlight;
+  private readonly policies: { pair: BackOffPolicy; account: BackOffPolicy; address: BackOffPolicy };
 
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
     limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS,
+    /** Counters shared by all replicas; without them the back-offs are in this process's memory. */
+    private readonly shared?: SharedCounters,
   ) {
-    this.perAddressAccount = new BackOff({ ...limits.addressAccount, maxMs: WINDOW_MS, windowMs: WINDOW_MS });
-    this.perAccount = new BackOff({ ...limits.account, maxMs: WINDOW_MS, windowMs: WINDOW_MS });
-    this.perAddress = new BackOff({ ...limits.address, windowMs: WINDOW_MS });
+    this.policies = {
+      pair: { ...limits.addressAccount, maxMs: WINDOW_MS, windowMs: WINDOW_MS },
+      account: { ...limits.account, maxMs: WINDOW_MS, windowMs: WINDOW_MS },
+      address: { ...limits.address, windowMs: WINDOW_MS },
+    };
+    this.perAddressAccount = new BackOff(this.policies.pair);
+    this.perAccount = new BackOff(this.policies.account);
+    this.perAddress = new BackOff(this.policies.address);
     this.busyAddress = new InFlight(limits.inFlight.address);
     this.busyAccount = new InFlight(limits.inFlight.account);
     this.busyTotal = new InFlight(limits.inFlight.total);
@@ -85,6 +100,7 @@ export class SignIn {
     const password = input.password.slice(0, 1024);
     const address = addressKey(input.client);
     const pairKey = `${address}\u0000${email}`;
+    if (this.shared) return this.attemptShared(this.shared, input, email, password, address, pairKey);
 
     // Everything from here to the charges is synchronous: no concurrent attempt can interleave between
     // the check and the count.
@@ -121,6 +137,60 @@ export class SignIn {
     this.perAddressAccount.reset(pairKey);
     this.perAccount.refund(email);
     this.perAddress.refund(address);
+    this.log.info('sign-in', { surface: input.surface, userId: user.id });
+    return { ok: true, user };
+  }
+
+  /** `attempt` with the back-offs in the shared counters (several replicas). */
+  private async attemptShared(shared: SharedCounters, input: SignInInput, email: string, password: string, address: string, pairKey: string): Promise<SignInResult> {
+    if (!this.busyTotal.enter('*')) return throttled(1000);
+    if (!this.busyAddress.enter(address)) {
+      this.busyTotal.leave('*');
+      return throttled(1000);
+    }
+    if (!this.busyAccount.enter(email)) {
+      this.busyAddress.leave(address);
+      this.busyTotal.leave('*');
+      return throttled(1000);
+    }
+    const charges: Array<[string, string, BackOffPolicy]> = [
+      ['signin_pair', pairKey, this.policies.pair],
+      ['signin_account', email, this.policies.account],
+      ['signin_address', address, this.policies.address],
+    ];
+    let user: User | undefined;
+    let ok = false;
+    try {
+      // Each charge is an atomic check-and-count across replicas; one refused takes back the others.
+      const charged: Array<[string, string]> = [];
+      for (const [name, key, policy] of charges) {
+        let wait: number;
+        try {
+          wait = await shared.charge(name, key, policy);
+        } catch (err) {
+          this.log.warn('sign-in refused: shared limit store unreachable', { backend: shared.kind, error: err instanceof Error ? err.message : String(err) });
+          wait = 5000;
+        }
+        if (wait > 0) {
+          await Promise.all(charged.map(([n, k]) => shared.refund(n, k).catch(() => undefined)));
+          return throttled(wait);
+        }
+        charged.push([name, key]);
+      }
+      user = email ? await this.store.users.byEmailWithHash(email) : undefined;
+      ok = (await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()))) && !!user?.password_hash;
+    } finally {
+      this.busyAccount.leave(email);
+      this.busyAddress.leave(address);
+      this.busyTotal.leave('*');
+    }
+    if (!ok || !user) {
+      this.log.info('sign-in failed', { surface: input.surface, client: input.client });
+      return { ok: false, reason: 'invalid', message: 'Wrong email or password.' };
+    }
+    await Promise.all([shared.reset('signin_pair', pairKey), shared.refund('signin_account', email), shared.refund('signin_address', address)]).catch((err: unknown) => {
+      this.log.warn('could not refund sign-in charges', { error: err instanceof Error ? err.message : String(err) });
+    });
     this.log.info('sign-in', { surface: input.surface, userId: user.id });
     return { ok: true, user };
   }

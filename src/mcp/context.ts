@@ -172,7 +172,7 @@ export class ToolContext {
     let error: string | null = null;
     let result: CallToolResult;
     try {
-      this.deps.rateLimiter.take(this.principal.credential.id);
+      await this.deps.rateLimiter.take(this.principal.credential.id);
       result = await work(note);
     } catch (err) {
       const te = toToolError(err, this.deps.log, { tool, orgId: this.principal.orgId, source: note.source?.name });

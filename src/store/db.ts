@@ -128,7 +128,17 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface RateCountersTable {
+  name: string;
+  key: string;
+  win: number | string;
+  count: number | string;
+  last_at: number | string;
+  expires_at: number | string;
+}
+
 export interface DB {
+  rate_counters: RateCountersTable;
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

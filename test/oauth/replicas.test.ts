@@ -74,6 +74,29 @@ describe.skipIf(!pgUp)('OAuth with two replicas on a PostgreSQL store', () => {
     for (const r of ok) expect(await status(a, String(r.json.access_token))).toBe(401);
   });
 
+  it('a spent refresh token reused at one replica revokes the grant at both', async () => {
+    const t = await tokensFor(a.url, { email: 'ada@example.com' });
+    const next = await refresh(a, t.refresh_token, t.clientId);
+    expect(next.status).toBe(200);
+    expect(await status(b, String(next.json.access_token))).toBe(200);
+    // The rotation at A happened longer ago than the grace window (30 s by default).
+    await a.rt.store.db
+      .withTables<{ oauth_models: { model: string; id: string; consumed_at: string | null } }>()
+      .updateTable('oauth_models')
+      .set({ consumed_at: new Date(Date.now() - 31_000).toISOString() })
+      .where('model', '=', 'RefreshToken')
+      .where('id', '=', hashTokenId(a.rt.keys, t.refresh_token))
+      .execute();
+    // The thief presents the spent token to replica B.
+    const reuse = await refresh(b, t.refresh_token, t.clientId);
+    expect(reuse.json.error).toBe('invalid_grant');
+    // The legitimate successor is dead on both replicas, access and refresh alike.
+    expect(await status(a, String(next.json.access_token))).toBe(401);
+    expect(await status(b, String(next.json.access_token))).toBe(401);
+    expect((await refresh(a, String(next.json.refresh_token), t.clientId)).json.error).toBe('invalid_grant');
+    expect((await a.rt.store.oauth.listAuthorizations(orgId)).map((x) => x.client_id)).not.toContain(t.clientId);
+  });
+
   it('revoking through the store (as the CLI does) is effective on the next request at both replicas', async () => {
     const t = await tokensFor(a.url, { email: 'ada@example.com' });
     expect(await status(b, t.access_token)).toBe(200);

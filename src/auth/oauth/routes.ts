@@ -40,11 +40,12 @@ const PROVIDER_PATHS = [
  * is processed, so concurrent requests cannot all pass under the limit.
  */
 const REGISTRATIONS_PER_WINDOW = 60;
+const REGISTRATION_WINDOW_MS = 10 * 60_000;
 
 export function oauthRoutes(rt: Runtime, server: OAuthServer): Hono {
   const app = new Hono();
   const allowedHosts = new Set(rt.config.allowedHosts.map((h) => h.toLowerCase()));
-  const registrations = new Throttle(REGISTRATIONS_PER_WINDOW, 10 * 60_000);
+  const registrations = new Throttle(REGISTRATIONS_PER_WINDOW, REGISTRATION_WINDOW_MS);
 
   // Only on this module's paths: a sub-app's middleware applies to every route after it once mounted.
   const hostCheck: MiddlewareHandler = async (c, next) => {
@@ -89,7 +90,17 @@ export function oauthRoutes(rt: Runtime, server: OAuthServer): Hono {
       }
       if (c.req.method === 'POST' && new URL(c.req.url).pathname === OAUTH_ROUTES.registration) {
         const ip = addressKey(clientIp(c, rt.config.trustProxy));
-        const wait = registrations.blockedFor(ip);
+        let wait: number;
+        if (rt.counters) {
+          // Several replicas: one fixed window counted across all of them (src/limits/shared.ts); an
+          // unreachable counter store refuses (fail closed).
+          const windowMs = REGISTRATION_WINDOW_MS;
+          const n = await rt.counters.incr('registrations', ip, windowMs).catch(() => Number.POSITIVE_INFINITY);
+          wait = n > REGISTRATIONS_PER_WINDOW ? Math.max(1000, windowMs - (Date.now() % windowMs)) : 0;
+        } else {
+          wait = registrations.blockedFor(ip);
+          if (wait === 0) registrations.hit(ip);
+        }
         if (wait > 0) {
           return c.json(
             { error: 'invalid_request', error_description: 'Too many client registrations from this address; try again later.' },
@@ -97,7 +108,6 @@ export function oauthRoutes(rt: Runtime, server: OAuthServer): Hono {
             { 'retry-after': String(Math.ceil(wait / 1000)) },
           );
         }
-        registrations.hit(ip);
       }
       await server.handle(node.incoming, node.outgoing);
       return RESPONSE_ALREADY_SENT;

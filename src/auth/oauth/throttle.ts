@@ -1,9 +1,8 @@
 /**
  * Failure counters for password sign-in and client registration: a fixed window per key, in memory.
  *
- * Per replica, deliberately: a shared counter would put a store write on every failed attempt, and with
- * N replicas an attacker gains at most N× the budget — still a handful of guesses per account per
- * window against scrypt-hashed passwords of at least ten characters.
+ * These are the single-process limiters (SQLite store, no Redis). With several replicas the same
+ * limits are counted in the shared store instead (src/limits/shared.ts), so they hold across all of them.
  */
 export class Throttle {
   private readonly hits = new Map<string, { count: number; resetAt: number }>();
