@@ -8,16 +8,18 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../db.js';
 import { m001Initial } from './001_initial.js';
 import { m002OAuth } from './002_oauth.js';
-import { m003DashDataAuditIndexes } from './003_dash_data_audit_indexes.js';
-import { m004DashDataSourceChecks } from './004_dash_data_source_checks.js';
+import { m003DashFrameSessions } from './003_dash_frame_sessions.js';
+import { m004DashDataAuditIndexes } from './004_dash_data_audit_indexes.js';
+import { m005DashDataSourceChecks } from './005_dash_data_source_checks.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
 const ALL: Array<[string, DialectMigration]> = [
   ['001_initial', m001Initial],
   ['002_oauth', m002OAuth],
-  ['003_dash_data_audit_indexes', m003DashDataAuditIndexes],
-  ['004_dash_data_source_checks', m004DashDataSourceChecks],
+  ['003_dash_frame_sessions', m003DashFrameSessions],
+  ['004_dash_data_audit_indexes', m004DashDataAuditIndexes],
+  ['005_dash_data_source_checks', m005DashDataSourceChecks],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {

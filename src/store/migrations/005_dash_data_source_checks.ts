@@ -5,7 +5,7 @@ import type { Dialect } from '../db.js';
  * The last connection check of each source (Test connection, a save, a check from the list), so the
  * dashboard shows status and "last checked" whichever replica ran the check and across restarts.
  */
-export async function m004DashDataSourceChecks(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
+export async function m005DashDataSourceChecks(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema
     .createTable('source_checks')
     .addColumn('source_id', 'text', (c) => c.primaryKey().references('sources.id').onDelete('cascade'))

@@ -7,7 +7,7 @@ import type { Dialect } from '../db.js';
  * the database walk the matching entries backwards from the cursor and stop after a page, whatever the
  * size of the log; `(org_id, at)` serves time ranges and the overview's per-day aggregates.
  */
-export async function m003DashDataAuditIndexes(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
+export async function m004DashDataAuditIndexes(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   const byOrgThen = async (name: string, column: string) => {
     await db.schema.createIndex(name).ifNotExists().on('audit_log').columns(['org_id', column, 'id']).execute();
   };

@@ -1,0 +1,8 @@
+import type { Hono } from 'hono';
+import type { Runtime } from '../../runtime.js';
+import type { DashEnv } from '../env.js';
+import { placeholderPage } from './placeholder.js';
+
+export function membersPage(_rt: Runtime): Hono<DashEnv> {
+  return placeholderPage('members', 'Coming next.');
+}
