@@ -22,7 +22,9 @@ import { keysPage } from './pages/keys.js';
 import { membersPage } from './pages/members.js';
 import { organizationPage } from './pages/organization.js';
 import { overviewPage } from './pages/overview.js';
-import { placeholderPage } from './pages/placeholder.js';
+import { activityPage } from './pages/activity.js';
+import { playgroundPage } from './pages/playground.js';
+import { sourcesPage } from './pages/sources.js';
 import { assertSameOrigin, formLimit, isStateChanging, pageHeaders } from './security.js';
 import { clearSessionCookie, cookieSettings, csrfFor, requireSession, safeNext, setSessionCookie } from './session.js';
 import { Csrf, Field, Notice } from './ui/components.js';
@@ -245,10 +247,9 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
   org.route('/settings/members', membersPage(rt));
   org.route('/settings/organization', organizationPage(rt));
   org.route('/account', accountPage(rt));
-  // Built by the data-sources, activity and playground pages; until then they say so.
-  org.route('/sources', placeholderPage('Data sources', 'Connect databases, test them and browse their schemas.'));
-  org.route('/activity', placeholderPage('Activity', 'Every query a client ran, with filters and export.'));
-  org.route('/playground', placeholderPage('Playground', 'Run SQL through exactly the path a model uses.'));
+  org.route('/sources', sourcesPage(rt));
+  org.route('/activity', activityPage(rt));
+  org.route('/playground', playgroundPage(rt));
   app.route('/app/:org', org);
 
   app.onError(async (err, c) => {

@@ -135,4 +135,65 @@ th,td{padding:8px 12px}
 .hide-phone{display:none}
 .auth{margin:24px auto}
 }
+/* Data sources, schema, activity, playground */
+.engine{display:inline-grid;place-items:center;width:28px;height:22px;border-radius:6px;font-size:11px;font-weight:700;font-family:var(--mono);background:var(--surface-2);color:var(--fg);vertical-align:middle}
+.engine-postgres{background:#dbe6f6;color:#1d3f73}.engine-mysql{background:#e3f1f1;color:#0b5257}.engine-sqlite{background:#e8eefc;color:#22367a}.engine-duckdb{background:#fff4c2;color:#5c4700}
+:root[data-theme=dark] .engine{filter:brightness(.85) saturate(.8)}
+a.strong,.strong{font-weight:600}
+.error-text{color:var(--danger)}
+.nowrap{white-space:nowrap}.num{text-align:right;font-variant-numeric:tabular-nums}
+.grid-3{display:grid;grid-template-columns:repeat(3,1fr);gap:0 16px}
+.grow{flex:1;min-width:200px;margin-bottom:0}
+.engine-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:16px}
+.engine-card{display:flex;flex-direction:column;gap:8px;text-decoration:none;color:var(--fg);margin:0}
+.engine-card:hover{border-color:var(--accent)}
+details.advanced{margin:8px 0 16px}details.advanced>summary{cursor:pointer;font-weight:600;margin-bottom:16px}
+textarea{min-height:0;resize:vertical}
+.tabs{display:flex;gap:4px;border-bottom:1px solid var(--border);margin:0 0 24px;overflow-x:auto}
+.tabs a{padding:8px 16px;color:var(--muted);text-decoration:none;border-bottom:2px solid transparent;margin-bottom:-1px;white-space:nowrap}
+.tabs a[aria-current=page]{color:var(--accent);border-bottom-color:var(--accent);font-weight:600}
+.search{margin-bottom:24px;flex-wrap:nowrap}.search input{flex:1}
+.schema{margin-bottom:32px}.schema>h2{display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
+.table-card{background:var(--surface);border:1px solid var(--border);border-radius:12px;margin-bottom:8px}
+.table-card>summary{cursor:pointer;padding:12px 16px;display:flex;flex-wrap:wrap;gap:4px 12px;align-items:baseline}
+.table-card>summary .mono{font-weight:600}
+.summary-desc{flex-basis:100%;color:var(--muted);font-size:13px}
+.table-body{padding:0 16px 16px}
+.table-body .table-wrap{border-radius:8px}
+.describe{display:flex;gap:8px;align-items:center;margin:0 0 12px}
+td .describe{margin:0}.describe input{min-height:32px;padding:4px 8px;font-size:14px}
+.indexes code{margin-right:8px}
+.policy-table{border-top:1px solid var(--border);padding:8px 0}.policy-table>summary{cursor:pointer;padding:4px 0}
+.policy-table .columns{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:0 16px;margin:8px 0 0 24px}
+.danger-zone{border-color:var(--danger)}
+pre.sql{white-space:pre-wrap;word-break:break-word;margin:8px 0 0;max-height:320px}
+.charts{display:grid;grid-template-columns:2fr 1fr;gap:24px}
+.sparks{display:flex;flex-direction:column;gap:16px}
+.chart{margin:0}.chart figcaption{font-size:13px;color:var(--muted);margin-bottom:8px}.chart figcaption strong{color:var(--fg);font-size:15px;margin-left:4px}
+.chart svg{width:100%;height:136px;display:block}.small-chart svg{height:60px}
+.chart .axis{stroke:var(--border);stroke-width:1}
+.s0{fill:var(--accent);background:var(--accent)}.s1{fill:#0e9384;background:#0e9384}.s2{fill:#dc6803;background:#dc6803}.s3{fill:#7a5af8;background:#7a5af8}.s4{fill:#dd2590;background:#dd2590}.s5{fill:var(--muted);background:var(--muted)}
+svg.errors rect{fill:var(--danger)}svg.p95 rect{fill:var(--accent)}
+.legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 16px;padding:0;margin:8px 0 0;font-size:13px}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
+.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:0 16px;align-items:end;padding:16px 24px}
+.filter-actions{margin-bottom:16px}
+table.activity td{vertical-align:top}
+.call details{margin-top:4px}.call summary{cursor:pointer;color:var(--muted);max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.pager{margin-top:16px;justify-content:flex-end}
+.pg-controls{align-items:flex-end;gap:16px}.pg-controls .field{min-width:200px}
+.editor{display:flex;border:1px solid var(--border);border-radius:var(--radius);background:var(--surface);overflow:hidden}
+.editor:focus-within{outline:2px solid var(--focus);outline-offset:2px}
+.editor .gutter{margin:0;padding:8px 8px 8px 12px;background:var(--surface-2);color:var(--muted);text-align:right;border-radius:0;user-select:none;line-height:20px;font-size:13px;white-space:pre;overflow:hidden}
+.editor textarea{border:0;border-radius:0;line-height:20px;font-size:13px;padding:8px 12px;flex:1;outline:none}
+.result-table{max-height:480px;overflow:auto}
+.result-table td{white-space:nowrap;max-width:420px;overflow:hidden;text-overflow:ellipsis}
+.model-view{margin-top:16px}.model-view>summary{cursor:pointer;font-weight:600}
+@media (max-width:760px){
+.grid-3{grid-template-columns:1fr 1fr}
+.charts{grid-template-columns:1fr}
+.filters{grid-template-columns:1fr 1fr;padding:16px}
+.call summary{max-width:160px}
+.policy-table .columns{margin-left:0}
+}
 `;
