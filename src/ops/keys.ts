@@ -80,6 +80,12 @@ export async function provisionInstallKey(deps: OpsDeps, actor: Actor): Promise<
   return createKey(deps, actor, { name: INSTALL_KEY_NAME });
 }
 
+/** The sources a new key may be limited to (names), for the create form. */
+export async function keySourceChoices(deps: OpsDeps, actor: Actor): Promise<string[]> {
+  assertCan(actor, 'keys.create');
+  return (await deps.store.sources.list(actor.orgId)).map((s) => s.name);
+}
+
 /** Live keys the actor may see: their own, or (admins) everyone's in the organization. */
 export async function listKeys(deps: OpsDeps, actor: Actor): Promise<KeyView[]> {
   const all = await deps.store.apiKeys.list(actor.orgId);

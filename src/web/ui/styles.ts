@@ -119,6 +119,7 @@ dialog::backdrop{background:rgba(10,12,18,.55)}
 .checklist{list-style:none;padding:0;margin:0}.checklist li{display:flex;gap:12px;align-items:flex-start;padding:12px 0;border-bottom:1px solid var(--border)}
 .checklist li:last-child{border-bottom:0}.tick{flex:none;display:inline-grid;place-items:center;width:24px;height:24px;border-radius:50%;border:2px solid var(--border);font-size:13px}
 .tick.done{background:var(--ok);border-color:var(--ok);color:var(--surface)}
+h2.section-title{margin:32px 0 16px}
 /* Phone */
 @media (max-width:760px){
 .shell{grid-template-columns:1fr}
