@@ -8,7 +8,7 @@ import { AppError, httpStatusOf, NotFoundError } from '../../errors.js';
 import { listAuthorizations } from '../../ops/authorizations.js';
 import { listKeys } from '../../ops/keys.js';
 import { changeRole, INVITE_PATH, inviteMember, listInvitations, listMembers, removeMember, revokeInvitation } from '../../ops/members.js';
-import { can } from '../../ops/permissions.js';
+import { assertCan, can } from '../../ops/permissions.js';
 import type { Runtime } from '../../runtime.js';
 import type { Role } from '../../store/db.js';
 import type { Member } from '../../store/users.js';
@@ -215,6 +215,7 @@ export function membersPage(rt: Runtime): Hono<DashEnv> {
 
   app.get('/invite', (c) => {
     const ctx = c.get('ctx');
+    assertCan(ctx.actor, 'members.invite');
     return render(
       c,
       <AppLayout ctx={ctx} title="Invite a member">
