@@ -32,6 +32,7 @@ afterAll(async () => {
   await ts?.close();
 });
 
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- kept for journeys that sign in again
 async function signIn(page: Page, who: { email: string; password: string }) {
   await page.goto(`${ts.url}/signin`);
   await page.fill('#email', who.email);
