@@ -176,8 +176,10 @@ const SourceFormView: FC<{
           <label class="choice">
             <input type="radio" name="mode" value="fields" checked={useFields} /> Host, port, user and database
           </label>
-          <Field label="Connection URL" name="url" value={values.url} placeholder={engine.hint} hint="A password in the URL is stored encrypted, apart from it." />
-          <div class="grid-2">
+          <div class="dsn-url">
+            <Field label="Connection URL" name="url" value={values.url} placeholder={engine.hint} hint="A password in the URL is stored encrypted, apart from it." />
+          </div>
+          <div class="grid-2 dsn-fields">
             <Field label="Host" name="host" value={values.host} />
             <Field label="Port" name="port" type="number" value={values.port ? String(values.port) : ''} placeholder={engine.id === 'postgres' ? '5432' : '3306'} />
             <Field label="User" name="user" value={values.user} autocomplete="off" />
@@ -481,7 +483,7 @@ const SourceHead: FC<{ ctx: PageCtx; s: SourceSummary }> = ({ ctx, s }) => (
 
 export function sourcesPage(rt: Runtime): Hono<DashEnv> {
   const app = new Hono<DashEnv>();
-  const page = (c: Context<DashEnv>, title: string, body: Child, status: 200 | 400 | 404 = 200) =>
+  const page = (c: Context<DashEnv>, title: string, body: Child, status: 200 | 400 | 403 | 404 = 200) =>
     render(
       c,
       <AppLayout ctx={c.get('ctx')} title={title} flash={okNotice(c)}>
@@ -558,7 +560,7 @@ export function sourcesPage(rt: Runtime): Hono<DashEnv> {
   app.get('/new', async (c) => {
     const ctx = c.get('ctx');
     const engine = c.req.query('engine');
-    if (!can(ctx.actor, 'sources.write')) return page(c, 'Add data source', <Notice kind="error">Only admins and owners can add data sources.</Notice>);
+    if (!can(ctx.actor, 'sources.write')) return page(c, 'Add data source', <Notice kind="error">Only admins and owners can add data sources.</Notice>, 403);
     if (!engine || !ENGINES.some((e) => e.id === engine)) {
       return page(
         c,
@@ -661,7 +663,7 @@ export function sourcesPage(rt: Runtime): Hono<DashEnv> {
     const ctx = c.get('ctx');
     const id = c.req.param('id');
     const s = await getSource(rt, ctx.actor, id);
-    if (!can(ctx.actor, 'sources.write')) return page(c, s.name, <Notice kind="error">Only admins and owners can see and change a source's policy.</Notice>);
+    if (!can(ctx.actor, 'sources.write')) return page(c, s.name, <Notice kind="error">Only admins and owners can see and change a source's policy.</Notice>, 403);
     let body: Child;
     try {
       body = <PolicyTab ctx={ctx} id={id} b={await browseSchema(rt, ctx.actor, id)} />;

@@ -190,6 +190,9 @@ table.activity td{vertical-align:top}
 .result-table{max-height:480px;overflow:auto}
 .result-table td{white-space:nowrap;max-width:420px;overflow:hidden;text-overflow:ellipsis}
 .model-view{margin-top:16px}.model-view>summary{cursor:pointer;font-weight:600}
+/* Without script: the radio picks which half of the connection form shows. */
+.source-form fieldset:has(input[name=mode][value=url]:checked) .dsn-fields{display:none}
+.source-form fieldset:has(input[name=mode][value=fields]:checked) .dsn-url{display:none}
 @media (max-width:760px){
 .grid-3{grid-template-columns:1fr 1fr}
 .charts{grid-template-columns:1fr}
