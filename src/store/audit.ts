@@ -37,12 +37,36 @@ export interface AuditDay {
 export class AuditLog {
   constructor(private readonly db: Kysely<DB>) {}
 
+  /**
+   * Inserts entries; one with an `entry_id` already stored is skipped, which makes replaying the audit
+   * journal after a crash idempotent. One transaction, so a batch is stored whole or not at all.
+   */
   async insertMany(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    // Chunked: SQLite caps bound variables per statement.
-    for (let i = 0; i < entries.length; i += 50) {
-      await this.db.insertInto('audit_log').values(entries.slice(i, i + 50)).execute();
+    await this.db.transaction().execute(async (trx) => {
+      // Chunked: SQLite caps bound variables per statement.
+      for (let i = 0; i < entries.length; i += 50) {
+        await trx
+          .insertInto('audit_log')
+          .values(entries.slice(i, i + 50))
+          .onConflict((oc) => oc.column('entry_id').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  /** How many of these entry ids are stored (crash-recovery tests count with it). */
+  async countEntryIds(ids: string[]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const r = await this.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('entry_id', 'in', ids.slice(i, i + 500))
+        .executeTakeFirstOrThrow();
+      n += Number(r.n);
     }
+    return n;
   }
 
   /**
