@@ -54,7 +54,7 @@ describe.skipIf(!hasBrowser)('dashboard journey', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Default organization');
 
     // Sign out, a wrong password, then sign in.
-    await page.click('summary[aria-label^="Account menu"]');
+    await page.click('summary.account-menu');
     await page.click('text=Sign out >> nth=0');
     await page.waitForURL(/\/signin$/);
     expect((await page.goto(`${ts.url}/app/default/settings/keys`))?.url()).toContain('/signin?next=');
