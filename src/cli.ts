@@ -144,9 +144,9 @@ async function serve(config: Config): Promise<void> {
     '',
     `  Sequel is running on ${server.url} (store: ${rt.store.dialect === 'sqlite' ? rt.store.location : 'PostgreSQL'})`,
     '',
+    `  Dashboard:      ${base}/app  (keys, install instructions for every client, members)`,
     `  MCP endpoint:   ${base}/mcp`,
-    `  Get an API key: npx sequel keys create --org default --name my-laptop`,
-    `  Then send it as "Authorization: Bearer sql_…" (e.g. claude mcp add --transport http sequel ${base}/mcp --header "Authorization: Bearer sql_…")`,
+    `  From scripts:   npx sequel keys create --org default --name my-laptop`,
   ];
   if (defaults.demoCreated) lines.push(`  A demo data source ("demo", an online shop in SQLite) was added to the default organization.`);
   if (setupToken) lines.push('', `  One-time setup link (create the owner account): ${base}/setup?token=${setupToken}`);
