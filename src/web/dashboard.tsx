@@ -87,7 +87,7 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
       return signInForm(c, { next, status: 403, error: 'This form expired; try again.' });
     }
     const email = String(form.email ?? '').trim().toLowerCase().slice(0, 254);
-    const result = await rt.signIn.attempt({ email, password: String(form.password ?? ''), client: clientIp(c), surface: 'dashboard' });
+    const result = await rt.signIn.attempt({ email, password: String(form.password ?? ''), client: clientIp(c, rt.config.trustProxy), surface: 'dashboard' });
     if (!result.ok) {
       if (result.reason === 'throttled') c.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
       return signInForm(c, { next, email, error: result.message, status: result.reason === 'throttled' ? 429 : 401 });

@@ -6,7 +6,7 @@
  * authorization made by the SDK client is revoked from Connected apps.
  */
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSetupToken } from '../../src/runtime.js';
 import { launchBrowser, requireBrowser, screenshotPath } from '../helpers/browser.js';
@@ -31,13 +31,6 @@ afterAll(async () => {
   await cb?.close();
   await ts?.close();
 });
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${ts.url}/signin`);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await page.click('form button[type=submit]');
-}
 
 describe.skipIf(!hasBrowser)('dashboard journey', () => {
   it('setup → keys → install dialog → SDK query → revoke → 401 → member → connected apps', { timeout: 300_000 }, async () => {

@@ -5,7 +5,7 @@ import type { Dialect } from '../db.js';
  * The dashboard: browser sessions (stored only as keyed hashes, expiring, revocable) and one-time
  * member invitations (the link's token stored only as a keyed hash).
  */
-export async function m003DashFrameSessions(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
+export async function m007DashFrameSessions(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema
     .createTable('dashboard_sessions')
     // HMAC of the cookie value under the server's sessions key: a copy of the table signs nobody in.
