@@ -108,6 +108,8 @@ export function createApp(rt: Runtime): App {
     // The client's fault, answered as such (a body over the limit, a form that does not parse).
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof BadForm) return c.json({ error: 'bad_request', message: err.message }, 400);
+    const status = httpStatusOf(err);
+    if (err instanceof AppError && status < 500) return c.json({ error: err.code, message: err.message }, status);
     const pathname = new URL(c.req.url).pathname;
     if (isStoreUnavailable(err)) {
       // A store that is down, locked or out of disk passes: say so, and when to try again (RFC 9110 §15.6.4).
@@ -116,8 +118,6 @@ export function createApp(rt: Runtime): App {
       const body = pathname === '/mcp' ? { jsonrpc: '2.0', error: { code: -32603, message }, id: null } : { error: 'store_unavailable', message };
       return c.json(body, 503, { 'retry-after': '2' });
     }
-    const status = httpStatusOf(err);
-    if (err instanceof AppError && status < 500) return c.json({ error: err.code, message: err.message }, status);
     rt.log.error('unhandled request error', { err, path: pathname });
     return c.json({ error: 'internal_error', message: 'Internal server error.' }, 500);
   });

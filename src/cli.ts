@@ -13,13 +13,13 @@ import type { TlsMode } from './connectors/types.js';
 import { AppError, ValidationError, errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
+import { startServer, type RunningServer } from './server.js';
+import { OVERVIEW, helpFor } from './cliHelp.js';
 import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
 import { createKey, listKeys, revokeKey } from './ops/keys.js';
 import { createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
 import { createOrg, listAllOrgs, orgBySlug } from './ops/orgs.js';
 import type { OperatorActor } from './ops/permissions.js';
-import { startServer, type RunningServer } from './server.js';
-import { OVERVIEW, helpFor } from './cliHelp.js';
 import { addSource, sourceView } from './sources.js';
 
 class UsageError extends Error {}
@@ -157,9 +157,9 @@ async function serve(config: Config): Promise<void> {
     '',
     `  Sequel is running on ${server.url} (store: ${rt.store.dialect === 'sqlite' ? rt.store.location : 'PostgreSQL'})`,
     '',
+    `  Dashboard:      ${base}/app  (keys, install instructions for every client, members)`,
     `  MCP endpoint:   ${base}/mcp`,
     `  Get an API key: ${cliPrefix(rt.config)}npx sequel keys create --org default --name my-laptop`,
-    `  Then send it as "Authorization: Bearer sql_…" (e.g. claude mcp add --transport http sequel ${base}/mcp --header "Authorization: Bearer sql_…")`,
   ];
   if (rt.config.databaseUrl || rt.config.secretKey) {
     lines.push(`  (run it where SEQUEL_DATABASE_URL and SEQUEL_SECRET_KEY are set as they are for this server)`);

@@ -33,6 +33,8 @@ export async function isSetUp(deps: OpsDeps): Promise<boolean> {
 export async function startSession(deps: OpsDeps, userId: string, userAgent: string | undefined, nowMs = Date.now()): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   const at = new Date(nowMs).toISOString();
+  // Sign-ins are rare: a good moment to drop sessions that expired.
+  await deps.store.sessions.purgeExpired(at);
   await deps.store.sessions.create({
     id_hash: sessionHash(deps, token),
     user_id: userId,

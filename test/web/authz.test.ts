@@ -150,4 +150,24 @@ describe('dashboard routes by role and organization', () => {
     expect(await call('owner', 'POST', `/app/alpha/settings/members/${ids.member2}/remove`)).toBe(200);
     expect((await fetch(`${ts.url}/app/alpha`, { headers: { cookie: `sequel_session=${m2}` }, redirect: 'manual' })).status).toBe(404);
   });
+
+  it('password change ends the other sessions; sign out everywhere ends them all', async () => {
+    const org = await ts.org('pw');
+    const u = await createMember(ts.rt, { kind: 'operator', orgId: org.id }, { email: 'pw@example.com', password: 'first passphrase 1', role: 'member' });
+    const a = await startSession(ts.rt, u.id, 'a');
+    const b = await startSession(ts.rt, u.id, 'b');
+    const csrfA = csrfFor(ts.rt, (await resumeSession(ts.rt, a))!);
+    const get = async (t: string) => (await fetch(`${ts.url}/app/pw`, { headers: { cookie: `sequel_session=${t}` }, redirect: 'manual' })).status;
+    const post = async (t: string, csrf: string, path: string, form: Record<string, string> = {}) =>
+      (await fetch(`${ts.url}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: `sequel_session=${t}` }, body: new URLSearchParams({ ...form, _csrf: csrf }) })).status;
+    expect(await post(a, csrfA, '/app/pw/account/password', { current: 'wrong', next: 'second passphrase 2', confirm: 'second passphrase 2' })).toBe(400);
+    expect(await get(b)).toBe(200);
+    expect(await post(a, csrfA, '/app/pw/account/password', { current: 'first passphrase 1', next: 'second passphrase 2', confirm: 'second passphrase 2' })).toBe(303);
+    expect(await get(a)).toBe(200);
+    expect(await get(b)).toBe(303);
+    const c = await startSession(ts.rt, u.id, 'c');
+    expect(await post(a, csrfA, '/signout?everywhere=1')).toBe(303);
+    expect(await get(a)).toBe(303);
+    expect(await get(c)).toBe(303);
+  });
 });

@@ -6,7 +6,7 @@
  * authorization made by the SDK client is revoked from Connected apps.
  */
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSetupToken } from '../../src/runtime.js';
 import { launchBrowser, requireBrowser, screenshotPath } from '../helpers/browser.js';
@@ -32,14 +32,6 @@ afterAll(async () => {
   await ts?.close();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- kept for journeys that sign in again
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${ts.url}/signin`);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await page.click('form button[type=submit]');
-}
-
 describe.skipIf(!hasBrowser)('dashboard journey', () => {
   it('setup → keys → install dialog → SDK query → revoke → 401 → member → connected apps', { timeout: 300_000 }, async () => {
     const page = await browser.newPage();
@@ -55,7 +47,7 @@ describe.skipIf(!hasBrowser)('dashboard journey', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Default organization');
 
     // Sign out, a wrong password, then sign in.
-    await page.click('summary[aria-label^="Account menu"]');
+    await page.click('summary.account-menu');
     await page.click('text=Sign out >> nth=0');
     await page.waitForURL(/\/signin$/);
     expect((await page.goto(`${ts.url}/app/default/settings/keys`))?.url()).toContain('/signin?next=');

@@ -158,7 +158,7 @@ export const ConnectDialog: FC<{ mcpUrl: string; base: string; csrf: string }> =
         Close
       </button>
     </div>
-    <div class="dialog-body">
+    <div class="dialog-body" tabindex={0}>
       <ConnectPanel mcpUrl={mcpUrl} base={base} csrf={csrf} mode="dialog" />
     </div>
   </dialog>

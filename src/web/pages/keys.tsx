@@ -40,7 +40,7 @@ const CreateForm: FC<{ ctx: PageCtx; sources: string[]; error?: string; name?: s
           <h2 id="create-key-title">Create API key</h2>
         </div>
       ) : null}
-      <div class={inDialog ? 'dialog-body' : ''}>
+      <div class={inDialog ? 'dialog-body' : ''} tabindex={inDialog ? 0 : undefined}>
         {error ? <Notice kind="error">{error}</Notice> : null}
         <Field label="Name" name="name" id={`${p}key-name`} required maxlength={100} value={name} hint="Where it will be used, e.g. “Cursor on my laptop”." />
         <div class="field">

@@ -55,7 +55,7 @@ const InviteForm: FC<{ ctx: PageCtx; error?: string; inDialog?: boolean }> = ({ 
         <h2 id="invite-title">Invite a member</h2>
       </div>
     ) : null}
-    <div class={inDialog ? 'dialog-body' : ''}>
+    <div class={inDialog ? 'dialog-body' : ''} tabindex={inDialog ? 0 : undefined}>
       {error ? <Notice kind="error">{error}</Notice> : null}
       <Field label="Email" name="email" id={inDialog ? 'dlg-invite-email' : 'invite-email'} type="email" required autocomplete="off" />
       <div class="field">

@@ -153,7 +153,7 @@ export const ConfirmDialog: FC<
         <div class="dialog-head">
           <h2 id={`${p.id}-title`}>{p.title}</h2>
         </div>
-        <div class="dialog-body">{p.children}</div>
+        <div class="dialog-body" tabindex={0}>{p.children}</div>
         <div class="dialog-foot">
           <button type="button" class="secondary" data-close-dialog="">
             Cancel

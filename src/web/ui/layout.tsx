@@ -90,8 +90,11 @@ function isCurrent(item: NavItem, path: string): boolean {
 
 const OrgSwitcher: FC<{ ctx: PageCtx }> = ({ ctx }) => (
   <details class="menu">
-    <summary class="org-switch" aria-label={`Organization: ${ctx.org.name}. Switch organization`}>
-      <span>{ctx.org.name}</span>
+    <summary class="org-switch">
+      <span>
+        <span class="visually-hidden">Organization: </span>
+        {ctx.org.name}
+      </span>
       <span class="role">{ctx.actor.role}</span>
     </summary>
     <div class="menu-panel">
@@ -109,8 +112,9 @@ const OrgSwitcher: FC<{ ctx: PageCtx }> = ({ ctx }) => (
 
 const UserMenu: FC<{ ctx: PageCtx }> = ({ ctx }) => (
   <details class="menu">
-    <summary class="btn secondary small" aria-label={`Account menu for ${ctx.user.email}`}>
+    <summary class="btn secondary small account-menu">
       <span class="hide-phone">{ctx.user.name ?? ctx.user.email}</span>
+      <span class="visually-hidden"> account menu</span>
       <span aria-hidden="true">▾</span>
     </summary>
     <div class="menu-panel right">

@@ -93,6 +93,7 @@ th,td{text-align:left;padding:12px 16px;border-bottom:1px solid var(--border);ve
 th{font-size:13px;color:var(--muted);font-weight:600;background:var(--surface-2)}
 tr:last-child td{border-bottom:0}
 td.actions{text-align:right;white-space:nowrap}
+td code{white-space:nowrap;overflow-wrap:normal}
 .empty{text-align:center;padding:48px 24px;border:1px dashed var(--border);border-radius:12px;background:var(--surface)}
 .empty h2{margin-bottom:8px}.empty p{color:var(--muted);max-width:480px;margin:0 auto 16px}
 /* Secrets and snippets */
@@ -104,6 +105,9 @@ td.actions{text-align:right;white-space:nowrap}
 /* Dialogs */
 dialog{border:1px solid var(--border);border-radius:12px;padding:0;background:var(--surface);color:var(--fg);box-shadow:0 20px 50px rgba(0,0,0,.3);width:min(560px,calc(100vw - 32px));max-height:calc(100vh - 32px)}
 dialog.wide{width:min(960px,calc(100vw - 32px))}
+dialog[open]{display:flex;flex-direction:column}
+dialog>form{display:flex;flex-direction:column;min-height:0;flex:1}
+.dialog-body{flex:1;min-height:0}
 dialog::backdrop{background:rgba(10,12,18,.55)}
 .dialog-head{display:flex;justify-content:space-between;align-items:center;gap:16px;padding:16px 24px;border-bottom:1px solid var(--border)}
 .dialog-body{padding:24px;overflow:auto}
@@ -131,6 +135,8 @@ h2.section-title{margin:32px 0 16px}
 .content{padding:16px}
 .connect{grid-template-columns:1fr}
 .client-list{flex-direction:row;flex-wrap:wrap}
+.client-list .nav-group{flex-basis:100%}
+.client-list a{padding:6px 10px}
 .grid-2{grid-template-columns:1fr}
 th,td{padding:8px 12px}
 .hide-phone{display:none}
