@@ -88,7 +88,7 @@ fieldset{border:0;padding:0;margin:0 0 16px}legend{font-weight:600;margin-bottom
 .notice.ok{background:var(--ok-soft);border-color:transparent;color:var(--ok)}
 .notice.warn{background:var(--warn-soft);border-color:transparent;color:var(--warn)}
 /* Tables */
-.table-wrap{overflow-x:auto;border:1px solid var(--border);border-radius:12px;background:var(--surface)}
+.table-wrap{position:relative;overflow-x:auto;border:1px solid var(--border);border-radius:12px;background:var(--surface)}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:12px 16px;border-bottom:1px solid var(--border);vertical-align:middle}
 th{font-size:13px;color:var(--muted);font-weight:600;background:var(--surface-2)}
