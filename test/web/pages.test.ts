@@ -106,7 +106,7 @@ async function signedInContext(v: Variant): Promise<BrowserContext> {
 }
 
 describe.skipIf(!hasBrowser)('every dashboard page', () => {
-  it('renders at desktop and phone widths, light and dark, with no serious accessibility violations', { timeout: 600_000 }, async () => {
+  it('renders at desktop and phone widths, light and dark, with no serious accessibility violations', { timeout: 1_500_000 }, async () => {
     const problems: string[] = [];
     // SEQUEL_SCREEN_VARIANTS=desktop-light,… narrows the run while working on one look.
     const only = process.env.SEQUEL_SCREEN_VARIANTS?.split(',');

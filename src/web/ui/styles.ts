@@ -27,7 +27,8 @@ pre{background:var(--code);padding:16px;border-radius:var(--radius);overflow:aut
 .skip{position:absolute;left:-9999px;top:8px;background:var(--surface);padding:8px 16px;z-index:10}.skip:focus{left:8px}
 .visually-hidden{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 /* Frame */
-.shell{display:grid;grid-template-columns:240px 1fr;min-height:100vh}
+.shell{display:grid;grid-template-columns:240px minmax(0,1fr);min-height:100vh}
+.shell>div{min-width:0}
 .sidebar{background:var(--surface);border-right:1px solid var(--border);padding:16px;display:flex;flex-direction:column;gap:16px}
 .brand{font-weight:700;letter-spacing:.02em;color:var(--fg);text-decoration:none;font-size:17px;display:flex;align-items:center;gap:8px}
 .brand-mark{display:inline-grid;place-items:center;width:28px;height:28px;border-radius:8px;background:var(--accent);color:var(--accent-fg);font-size:14px}
@@ -87,7 +88,7 @@ fieldset{border:0;padding:0;margin:0 0 16px}legend{font-weight:600;margin-bottom
 .notice.ok{background:var(--ok-soft);border-color:transparent;color:var(--ok)}
 .notice.warn{background:var(--warn-soft);border-color:transparent;color:var(--warn)}
 /* Tables */
-.table-wrap{overflow-x:auto;border:1px solid var(--border);border-radius:12px;background:var(--surface)}
+.table-wrap{position:relative;overflow-x:auto;border:1px solid var(--border);border-radius:12px;background:var(--surface)}
 table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:12px 16px;border-bottom:1px solid var(--border);vertical-align:middle}
 th{font-size:13px;color:var(--muted);font-weight:600;background:var(--surface-2)}
@@ -126,7 +127,7 @@ dialog::backdrop{background:rgba(10,12,18,.55)}
 h2.section-title{margin:32px 0 16px}
 /* Phone */
 @media (max-width:760px){
-.shell{grid-template-columns:1fr}
+.shell{grid-template-columns:minmax(0,1fr)}
 .sidebar{border-right:0;border-bottom:1px solid var(--border);padding:12px 16px}
 .sidebar .nav{flex-direction:row;flex-wrap:wrap;gap:4px}
 .sidebar .nav-group{display:none}
