@@ -87,6 +87,10 @@ export interface Config {
    * by every replica. 0 (the default) keeps them forever.
    */
   auditRetentionDays: number;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces go to `<endpoint>/v1/traces` (OTLP/HTTP); off when unset. */
+  otelEndpoint: string | undefined;
+  /** OTEL_BSP_SCHEDULE_DELAY: ms spans wait to be exported together (1000). */
+  otelScheduleDelayMs: number;
   /** A PEM file of extra CA certificates trusted when fetching Client ID Metadata Documents (SEQUEL_OAUTH_CIMD_CA_FILE). */
   cimdCaFile: string | undefined;
 }
@@ -182,5 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
     auditDurability,
     auditRetentionDays: intEnv(env, 'SEQUEL_AUDIT_RETENTION_DAYS', 0),
+    otelEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || undefined,
+    otelScheduleDelayMs: intEnv(env, 'OTEL_BSP_SCHEDULE_DELAY', 1_000),
   };
 }

@@ -19,6 +19,7 @@ import { RedisCounters } from './limits/redis.js';
 import type { SharedCounters } from './limits/shared.js';
 import { RateLimiter } from './mcp/rateLimit.js';
 import { Metrics } from './metrics.js';
+import { initTracing, shutdownTracing } from './tracing.js';
 import { loadServerKeys, type ServerKeys } from './secrets.js';
 import { addSource, connectionConfig } from './sources.js';
 import { openStore, type Store } from './store/index.js';
@@ -76,6 +77,9 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     throw err;
   }
   const metrics = new Metrics();
+  if (initTracing({ endpoint: config.otelEndpoint, serviceName: process.env.OTEL_SERVICE_NAME, scheduleDelayMs: config.otelScheduleDelayMs })) {
+    log.info('exporting traces', { endpoint: config.otelEndpoint });
+  }
   const manager = new ConnectorManager({
     create: createConnector,
     config: (source) => connectionConfig(keys, source),
@@ -125,6 +129,7 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
       await oauthServer?.close();
       await counters?.close();
       await store.close();
+      if (config.otelEndpoint) await shutdownTracing();
     },
   };
   return runtime;

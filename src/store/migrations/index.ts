@@ -12,7 +12,8 @@ import { m003HardenOpsAuditEntryId } from './003_harden_ops_audit_entry_id.js';
 import { m004DashDataAuditIndexes } from './004_dash_data_audit_indexes.js';
 import { m005DashDataSourceChecks } from './005_dash_data_source_checks.js';
 import { m006SpeedChangeEpoch } from './006_speed_change_epoch.js';
-import { m007Prod2RateCounters } from './007_prod2_rate_counters.js';
+import { m007DashFrameSessions } from './007_dash_frame_sessions.js';
+import { m008Prod2RateCounters } from './008_prod2_rate_counters.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -23,7 +24,8 @@ const ALL: Array<[string, DialectMigration]> = [
   ['004_dash_data_audit_indexes', m004DashDataAuditIndexes],
   ['005_dash_data_source_checks', m005DashDataSourceChecks],
   ['006_speed_change_epoch', m006SpeedChangeEpoch],
-  ['007_prod2_rate_counters', m007Prod2RateCounters],
+  ['007_dash_frame_sessions', m007DashFrameSessions],
+  ['008_prod2_rate_counters', m008Prod2RateCounters],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
