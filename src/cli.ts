@@ -4,22 +4,20 @@
  * SEQUEL_DATABASE_URL, SEQUEL_SECRET_KEY), prints data as text or, with --json, as JSON on stdout, and
  * exits 1 with one plain sentence on stderr when something is wrong (2 for usage errors).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createApiKey, keyLabel, parseExpiry } from './auth/apiKeys.js';
 import { assertPasswordStrength, hashPassword } from './auth/passwords.js';
 import { loadConfig, type Config } from './config.js';
-import type { TlsMode } from './connectors/types.js';
 import { AppError, ValidationError, errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
 import { startServer, type RunningServer } from './server.js';
 import { OVERVIEW, helpFor } from './cliHelp.js';
-import { addSource, sourceView } from './sources.js';
+import { intOption, print, readStdin, required, table, UsageError } from './cliUtil.js';
+import { auditCommand, describeCommand, descriptionsCommand, sourcesCommand } from './cliData.js';
 import { assertRole } from './store/users.js';
 
-class UsageError extends Error {}
 
 /** The command being run, so a usage error can show that command's page rather than the overview. */
 let currentCommand: string | undefined;
@@ -51,23 +49,25 @@ const OPTIONS = {
   expires: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  source: { type: 'string' },
+  table: { type: 'string' },
+  column: { type: 'string' },
+  user: { type: 'string' },
+  key: { type: 'string' },
+  tool: { type: 'string' },
+  outcome: { type: 'string' },
+  since: { type: 'string' },
+  limit: { type: 'string' },
+  csv: { type: 'boolean' },
+  prune: { type: 'boolean' },
+  'max-bytes': { type: 'string' },
+  'max-rows-ceiling': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-function required(values: Values, name: keyof Values): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
-  return v;
-}
 
-function intOption(values: Values, name: keyof Values): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer`);
-  return n;
-}
+
 
 /** A DSN from separate fields (`--db-host`, `--db-port`, `--db-user`, `--database`) when `--url` is not given. */
 function urlFromFields(v: Values): string {
@@ -83,23 +83,8 @@ function urlFromFields(v: Values): string {
   return u.toString();
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('pipe the password on stdin, e.g. `printf %s "$PASSWORD" | sequel users create …`');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  // One trailing newline is the shell's, not the password's.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
-function print(values: Values, data: unknown, text: string): void {
-  process.stdout.write(values.json ? JSON.stringify(data, null, 2) + '\n' : text + '\n');
-}
 
-function table(rows: string[][]): string {
-  if (rows.length === 0) return '';
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
 
 async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   // Administrative commands work on the store directly; they need no OAuth provider (which takes a
@@ -247,60 +232,13 @@ async function main(argv: string[]): Promise<void> {
         } else throw new UsageError(`unknown command: users ${sub ?? ''}`);
       });
     case 'sources':
-      return withRuntime(config, async (rt) => {
-        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
-        if (sub === 'add') {
-          const tlsMode = v.tls as TlsMode | undefined;
-          const source = await addSource(rt.store, rt.keys, org.id, {
-            name: required(v, 'name'),
-            engine: required(v, 'engine'),
-            url: v.url ?? urlFromFields(v),
-            password: v['password-stdin'] ? await readStdin() : undefined,
-            description: v.description,
-            tls: tlsMode ? { mode: tlsMode, ca: v['tls-ca'] ? fs.readFileSync(v['tls-ca'], 'utf8') : undefined } : undefined,
-            connectTimeoutMs: intOption(v, 'connect-timeout-ms'),
-            poolMax: intOption(v, 'pool-max'),
-            policy: {
-              ...(intOption(v, 'max-rows') ? { maxRows: intOption(v, 'max-rows') } : {}),
-              ...(intOption(v, 'timeout-ms') ? { statementTimeoutMs: intOption(v, 'timeout-ms') } : {}),
-            },
-          });
-          // "Test connection" before saving: a source that does not answer is removed again.
-          if (!v['skip-test']) {
-            try {
-              const { version } = await rt.manager.use(source, (c) => c.ping());
-              print(v, { ...sourceView(source), version }, `added ${source.name} (${source.engine}, ${version})`);
-            } catch (err) {
-              await rt.store.sources.delete(org.id, source.id);
-              throw new ValidationError(`could not connect, so the source was not saved: ${errorMessage(err)} (use --skip-test to save it anyway)`);
-            }
-          } else print(v, sourceView(source), `added ${source.name} (${source.engine}; not tested)`);
-        } else if (sub === 'list') {
-          const sources = (await rt.store.sources.list(org.id)).map(sourceView);
-          print(v, sources, table([['NAME', 'ENGINE', 'URL', 'DESCRIPTION'], ...sources.map((s) => [s.name, s.engine, s.url, s.description])]));
-        } else if (sub === 'test') {
-          const all = await rt.store.sources.list(org.id);
-          const chosen = v.name ? all.filter((s) => s.name === v.name) : all;
-          if (v.name && chosen.length === 0) throw new ValidationError(`no source "${v.name}" in ${org.slug}`);
-          const results = [];
-          for (const s of chosen) {
-            const started = performance.now();
-            try {
-              const { version } = await rt.manager.use(s, (c) => c.ping());
-              results.push({ name: s.name, ok: true, version, ms: Math.round(performance.now() - started) });
-            } catch (err) {
-              results.push({ name: s.name, ok: false, error: errorMessage(err), ms: Math.round(performance.now() - started) });
-            }
-          }
-          print(v, results, results.map((r) => `${r.name}: ${r.ok ? `ok (${r.version}, ${r.ms} ms)` : `FAILED: ${r.error}`}`).join('\n'));
-          if (results.some((r) => !r.ok)) process.exitCode = 1;
-        } else if (sub === 'remove') {
-          const s = await rt.store.sources.byName(org.id, required(v, 'name'));
-          if (!s) throw new ValidationError(`no source "${v.name}" in ${org.slug}`);
-          await rt.store.sources.delete(org.id, s.id);
-          print(v, { removed: s.name }, `removed ${s.name}`);
-        } else throw new UsageError(`unknown command: sources ${sub ?? ''}`);
-      });
+      return withRuntime(config, (rt) => sourcesCommand(rt, v, sub, { urlFromFields: () => urlFromFields(v) }));
+    case 'describe':
+      return withRuntime(config, (rt) => describeCommand(rt, v, [sub, ...rest].filter((x): x is string => x !== undefined)));
+    case 'descriptions':
+      return withRuntime(config, (rt) => descriptionsCommand(rt, v, sub, rest));
+    case 'audit':
+      return withRuntime(config, (rt) => auditCommand(rt, v));
     case 'keys':
       return withRuntime(config, async (rt) => {
         const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
