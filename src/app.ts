@@ -9,8 +9,12 @@ import type { Runtime } from './runtime.js';
 import { HTTPException } from 'hono/http-exception';
 import { BadForm, declaredBodyLimit, frameGuard } from './web/guard.js';
 import { isStoreUnavailable } from './store/errors.js';
+import { AppError, httpStatusOf } from './errors.js';
+import { isSetUp } from './ops/account.js';
+import { dashboardRoutes } from './web/dashboard.js';
 import { html, page } from './web/html.js';
 import { setupRoutes } from './web/setup.js';
+import { assetRoutes } from './web/ui/assets.js';
 
 export interface App {
   hono: Hono;
@@ -65,16 +69,21 @@ export function createApp(rt: Runtime): App {
   app.route('/', setupRoutes(rt));
   if (rt.oauthServer) app.route('/', oauthRoutes(rt, rt.oauthServer));
 
-  app.get('/', (c) =>
-    c.html(
+  app.route('/', assetRoutes());
+  app.route('/', dashboardRoutes(rt));
+
+  // The dashboard is the front door; before the owner account exists, say where the setup link is.
+  app.get('/', async (c) => {
+    if (await isSetUp(rt)) return c.redirect('/app', 303);
+    return c.html(
       page(
         'Sequel',
         html`<div class="card"><h1>Sequel is running</h1>
 <p>MCP endpoint: <code>${resource}</code></p>
-<p class="muted">Connect an MCP client with an API key (<code>npx sequel keys create --org default --name my-laptop</code>) sent as <code>Authorization: Bearer sql_…</code>.</p></div>`,
+<p class="muted">To create the owner account, open the one-time setup link the server printed when it started (restart it to print a new one).</p></div>`,
       ),
-    ),
-  );
+    );
+  });
 
   app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((err, c) => {
@@ -89,6 +98,8 @@ export function createApp(rt: Runtime): App {
       const body = pathname === '/mcp' ? { jsonrpc: '2.0', error: { code: -32603, message }, id: null } : { error: 'store_unavailable', message };
       return c.json(body, 503, { 'retry-after': '2' });
     }
+    const status = httpStatusOf(err);
+    if (err instanceof AppError && status < 500) return c.json({ error: err.code, message: err.message }, status);
     rt.log.error('unhandled request error', { err, path: pathname });
     return c.json({ error: 'internal_error', message: 'Internal server error.' }, 500);
   });

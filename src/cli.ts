@@ -6,8 +6,7 @@
  */
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createApiKey, keyLabel, parseExpiry } from './auth/apiKeys.js';
-import { assertPasswordStrength, hashPassword } from './auth/passwords.js';
+import { keyLabel, parseExpiry } from './auth/apiKeys.js';
 import { loadConfig, type Config } from './config.js';
 import { AppError, ValidationError, errorMessage } from './errors.js';
 import { createLogger } from './log.js';
@@ -16,7 +15,11 @@ import { startServer, type RunningServer } from './server.js';
 import { OVERVIEW, helpFor } from './cliHelp.js';
 import { intOption, print, readStdin, required, table, UsageError } from './cliUtil.js';
 import { auditCommand, describeCommand, descriptionsCommand, sourcesCommand } from './cliData.js';
-import { assertRole } from './store/users.js';
+import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
+import { createKey, listKeys, revokeKey } from './ops/keys.js';
+import { createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
+import { createOrg, listAllOrgs, orgBySlug } from './ops/orgs.js';
+import type { OperatorActor } from './ops/permissions.js';
 
 
 /** The command being run, so a usage error can show that command's page rather than the overview. */
@@ -199,36 +202,36 @@ async function main(argv: string[]): Promise<void> {
         if (sub === 'create') {
           const slug = rest[0];
           if (!slug) throw new UsageError('orgs create needs a slug');
-          const org = await rt.store.orgs.create(slug, v.name);
+          const org = await createOrg(rt, { kind: 'operator' }, { slug, name: v.name });
           print(v, org, `created organization ${org.slug}`);
         } else if (sub === 'list') {
-          const orgs = await rt.store.orgs.list();
+          const orgs = await listAllOrgs(rt, { kind: 'operator' });
           print(v, orgs, table([['SLUG', 'NAME', 'CREATED'], ...orgs.map((o) => [o.slug, o.name, o.created_at])]));
         } else throw new UsageError(`unknown command: orgs ${sub ?? ''}`);
       });
     case 'users':
       return withRuntime(config, async (rt) => {
-        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        const org = await orgBySlug(rt, required(v, 'org'));
+        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
         if (sub === 'create') {
           const email = rest[0];
           if (!email) throw new UsageError('users create needs an email');
           const role = required(v, 'role');
-          assertRole(role);
-          const password = await readStdin();
-          assertPasswordStrength(password);
-          const user = await rt.store.users.create({ email, name: v.name, passwordHash: await hashPassword(password) });
-          await rt.store.users.addMembership(org.id, user.id, role);
-          print(v, { ...user, role, org: org.slug }, `created ${user.email} (${role} of ${org.slug})`);
+          const user = await createMember(rt, actor, { email, name: v.name, password: await readStdin(), role });
+          print(v, { ...user, org: org.slug }, `created ${user.email} (${user.role} of ${org.slug})`);
         } else if (sub === 'list') {
-          const members = await rt.store.users.members(org.id);
+          const members = await listMembers(rt, actor);
           print(v, members, table([['EMAIL', 'ROLE', 'NAME', 'JOINED'], ...members.map((m) => [m.email, m.role, m.name ?? '', m.joined_at])]));
         } else if (sub === 'remove') {
           const email = rest[0];
           if (!email) throw new UsageError('users remove needs an email');
-          const user = await rt.store.users.byEmail(email);
-          if (!user) throw new ValidationError(`no user ${email}`);
-          await rt.store.users.removeMembership(org.id, user.id);
-          print(v, { removed: user.email, org: org.slug }, `removed ${user.email} from ${org.slug}; their keys are revoked`);
+          const member = await memberByEmail(rt, actor, email);
+          const r = await removeMember(rt, actor, member.id);
+          print(
+            v,
+            { removed: r.email, org: org.slug, keysRevoked: r.keysRevoked, authorizationsRevoked: r.authorizationsRevoked },
+            `removed ${r.email} from ${org.slug}; revoked ${r.keysRevoked} API key(s) and ${r.authorizationsRevoked} OAuth authorization(s)`,
+          );
         } else throw new UsageError(`unknown command: users ${sub ?? ''}`);
       });
     case 'sources':
@@ -241,25 +244,21 @@ async function main(argv: string[]): Promise<void> {
       return withRuntime(config, (rt) => auditCommand(rt, v));
     case 'keys':
       return withRuntime(config, async (rt) => {
-        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        const org = await orgBySlug(rt, required(v, 'org'));
+        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
         if (sub === 'create') {
-          const created = await createApiKey(rt.store, rt.keys, {
-            orgId: org.id,
+          const created = await createKey(rt, actor, {
             name: required(v, 'name'),
-            createdByUserId: null,
-            createdBy: 'cli',
             expiresAt: v.expires ? parseExpiry(v.expires) : null,
-            sourceNames: v.sources ? v.sources.split(',').map((s) => s.trim()).filter(Boolean) : null,
+            sources: v.sources ? v.sources.split(',').map((s) => s.trim()).filter(Boolean) : null,
           });
           print(
             v,
-            { key: created.key, ...created.info },
-            `${created.key}\n\nThis is the only time the key is shown. It identifies as ${keyLabel(created.info)}.\nSend it as: Authorization: Bearer ${created.info.prefix}…`,
+            { key: created.key, ...created.view },
+            `${created.key}\n\nThis is the only time the key is shown. It identifies as ${keyLabel(created.view)}.\nSend it as: Authorization: Bearer ${created.view.prefix}…`,
           );
         } else if (sub === 'list') {
-          const keys = await rt.store.apiKeys.list(org.id);
-          const names = new Map((await rt.store.sources.list(org.id)).map((s) => [s.id, s.name]));
-          const view = keys.map((k) => ({ ...k, sources: k.source_ids ? k.source_ids.map((id) => names.get(id) ?? id) : null }));
+          const view = await listKeys(rt, actor);
           print(
             v,
             view,
@@ -271,15 +270,16 @@ async function main(argv: string[]): Promise<void> {
         } else if (sub === 'revoke') {
           const needle = rest[0];
           if (!needle) throw new UsageError('keys revoke needs a key id or prefix');
-          const k = await rt.store.apiKeys.revoke(org.id, needle);
+          const k = await revokeKey(rt, actor, needle);
           print(v, k, `revoked ${keyLabel(k)}`);
         } else throw new UsageError(`unknown command: keys ${sub ?? ''}`);
       });
     case 'authorizations':
       return withRuntime(config, async (rt) => {
-        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        const org = await orgBySlug(rt, required(v, 'org'));
+        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
         if (sub === 'list') {
-          const list = await rt.store.oauth.listAuthorizations(org.id);
+          const list = await listAuthorizations(rt, actor);
           print(
             v,
             list,
@@ -291,7 +291,7 @@ async function main(argv: string[]): Promise<void> {
         } else if (sub === 'revoke') {
           const id = rest[0];
           if (!id) throw new UsageError('authorizations revoke needs an authorization id (see authorizations list)');
-          const a = await rt.store.oauth.revokeAuthorization(org.id, id);
+          const a = await revokeAuthorization(rt, actor, id);
           print(v, a, `revoked ${a.client_name} for ${a.user_email}`);
         } else throw new UsageError(`unknown command: authorizations ${sub ?? ''}`);
       });

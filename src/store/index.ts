@@ -8,9 +8,11 @@ import { ApiKeys } from './apiKeys.js';
 import { AuditLog } from './audit.js';
 import { openDb, type DB, type Dialect } from './db.js';
 import { Descriptions } from './descriptions.js';
+import { Invitations } from './invitations.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import { OAuthStore } from './oauth.js';
 import { Organizations } from './orgs.js';
+import { Sessions } from './sessions.js';
 import { Settings } from './settings.js';
 import { SourceChecks } from './sourceChecks.js';
 import { Sources } from './sources.js';
@@ -26,6 +28,8 @@ export class Store {
   readonly settings: Settings;
   readonly oauth: OAuthStore;
   readonly sourceChecks: SourceChecks;
+  readonly sessions: Sessions;
+  readonly invitations: Invitations;
 
   constructor(
     readonly db: Kysely<DB>,
@@ -41,6 +45,8 @@ export class Store {
     this.settings = new Settings(db);
     this.oauth = new OAuthStore(db);
     this.sourceChecks = new SourceChecks(db);
+    this.sessions = new Sessions(db);
+    this.invitations = new Invitations(db);
   }
 
   /**
