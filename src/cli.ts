@@ -17,9 +17,9 @@ import { intOption, print, readStdin, required, table, UsageError } from './cliU
 import { auditCommand, describeCommand, descriptionsCommand, sourcesCommand } from './cliData.js';
 import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
 import { createKey, listKeys, revokeKey } from './ops/keys.js';
-import { createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
-import { createOrg, listAllOrgs, orgBySlug } from './ops/orgs.js';
-import type { OperatorActor } from './ops/permissions.js';
+import { addExistingMember, changeRole, createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
+import { createOrg, listAllOrgs, myOrgs, orgBySlug } from './ops/orgs.js';
+import type { Actor, OperatorActor } from './ops/permissions.js';
 
 
 /** The command being run, so a usage error can show that command's page rather than the overview. */
@@ -211,6 +211,15 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'users':
       return withRuntime(config, async (rt) => {
+        if (sub === 'orgs') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users orgs needs an email');
+          const user = await rt.store.users.byEmail(email.trim().toLowerCase());
+          if (!user) throw new ValidationError(`no account ${email}`);
+          const memberships = await myOrgs(rt, user.id);
+          print(v, memberships, memberships.length ? table([['ORG', 'NAME', 'ROLE', 'SINCE'], ...memberships.map((m) => [m.org_slug, m.org_name, m.role, m.created_at])]) : `${user.email} belongs to no organization`);
+          return;
+        }
         const org = await orgBySlug(rt, required(v, 'org'));
         const actor: OperatorActor = { kind: 'operator', orgId: org.id };
         if (sub === 'create') {
@@ -226,12 +235,34 @@ async function main(argv: string[]): Promise<void> {
           const email = rest[0];
           if (!email) throw new UsageError('users remove needs an email');
           const member = await memberByEmail(rt, actor, email);
+          // Say exactly what goes: the member's keys and OAuth authorizations in this organization.
+          const keys = (await listKeys(rt, actor)).filter((k) => k.created_by_user_id === member.id);
+          const apps = (await listAuthorizations(rt, actor)).filter((a) => a.user_email === member.email);
           const r = await removeMember(rt, actor, member.id);
+          const lines = [`removed ${r.email} from ${org.slug}`];
+          lines.push(keys.length ? `revoked ${keys.length} API key(s): ${keys.map((k) => `${k.name} (${k.prefix}…)`).join(', ')}` : 'they had no API keys here');
+          lines.push(apps.length ? `revoked ${apps.length} OAuth authorization(s): ${apps.map((a) => a.client_name).join(', ')}` : 'they had no OAuth authorizations here');
           print(
             v,
-            { removed: r.email, org: org.slug, keysRevoked: r.keysRevoked, authorizationsRevoked: r.authorizationsRevoked },
-            `removed ${r.email} from ${org.slug}; revoked ${r.keysRevoked} API key(s) and ${r.authorizationsRevoked} OAuth authorization(s)`,
+            {
+              removed: r.email,
+              org: org.slug,
+              keysRevoked: keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix })),
+              authorizationsRevoked: apps.map((a) => ({ id: a.id, client: a.client_name })),
+            },
+            lines.join('\n'),
           );
+        } else if (sub === 'add') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users add needs the email of an existing account');
+          const m = await addExistingMember(rt, actor, { email, role: required(v, 'role') });
+          print(v, { ...m, org: org.slug }, `added ${m.email} to ${org.slug} as ${m.role}`);
+        } else if (sub === 'role') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users role needs an email');
+          const member = await memberByEmail(rt, actor, email);
+          const m = await changeRole(rt, actor, { userId: member.id, role: required(v, 'role') });
+          print(v, { ...m, org: org.slug }, `${m.email} is now ${m.role} of ${org.slug} (was ${member.role})`);
         } else throw new UsageError(`unknown command: users ${sub ?? ''}`);
       });
     case 'sources':
@@ -247,11 +278,25 @@ async function main(argv: string[]): Promise<void> {
         const org = await orgBySlug(rt, required(v, 'org'));
         const actor: OperatorActor = { kind: 'operator', orgId: org.id };
         if (sub === 'create') {
-          const created = await createKey(rt, actor, {
-            name: required(v, 'name'),
-            expiresAt: v.expires ? parseExpiry(v.expires) : null,
-            sources: v.sources ? v.sources.split(',').map((s) => s.trim()).filter(Boolean) : null,
-          });
+          const name = required(v, 'name');
+          // An explicit list that names nothing must never mean "every source".
+          let sources: string[] | null = null;
+          if (v.sources !== undefined) {
+            sources = v.sources.split(',').map((s) => s.trim()).filter(Boolean);
+            if (sources.length === 0) throw new UsageError('--sources names no source; leave it out for a key that reaches every source, or list names: --sources a,b');
+          }
+          // --user: the key belongs to that member (created as them, with their role), so removing the
+          // member revokes it; without it the key belongs to no one and lives until revoked.
+          let owner: Actor = actor;
+          if (v.user !== undefined) {
+            const m = await memberByEmail(rt, actor, v.user);
+            owner = { kind: 'user', userId: m.id, orgId: org.id, role: m.role };
+          }
+          const same = (await listKeys(rt, actor)).filter((k) => k.name === name);
+          const created = await createKey(rt, owner, { name, expiresAt: v.expires ? parseExpiry(v.expires) : null, sources });
+          if (same.length) {
+            process.stderr.write(`warning: ${same.length} other active key(s) in ${org.slug} are also named "${name}" (${same.map((k) => `${k.prefix}…`).join(', ')}); revoke by prefix or id, or choose distinct names\n`);
+          }
           print(
             v,
             { key: created.key, ...created.view },
@@ -269,8 +314,11 @@ async function main(argv: string[]): Promise<void> {
           );
         } else if (sub === 'revoke') {
           const needle = rest[0];
-          if (!needle) throw new UsageError('keys revoke needs a key id or prefix');
-          const k = await revokeKey(rt, actor, needle);
+          if (!needle) throw new UsageError('keys revoke needs a key name, id or prefix');
+          // A unique name works too; a name several keys share is refused with their prefixes.
+          const named = (await listKeys(rt, actor)).filter((k) => k.name === needle);
+          if (named.length > 1) throw new ValidationError(`${named.length} keys are named "${needle}" (${named.map((k) => `${k.prefix}…`).join(', ')}); revoke one by its prefix or id`);
+          const k = await revokeKey(rt, actor, named.length === 1 ? named[0]!.id : needle);
           print(v, k, `revoked ${keyLabel(k)}`);
         } else throw new UsageError(`unknown command: keys ${sub ?? ''}`);
       });
