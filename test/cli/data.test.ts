@@ -98,7 +98,7 @@ describe('sequel describe and descriptions', () => {
     fs.writeFileSync(path.join(cli.dataDir, 'bad.yaml'), after.replace('        total_cents:', '        totl_cents:'));
     const bad = await cli.run(['descriptions', 'import', '--org', 'acme', '--source', 'shop', path.join(cli.dataDir, 'bad.yaml')]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('nothing was changed: no column main.orders.totl_cents');
+    expect(bad.stderr).toMatch(/nothing was changed: no column main\.\w+\.totl_cents/);
     fs.writeFileSync(path.join(cli.dataDir, 'broken.yaml'), 'schemas: [unclosed');
     expect((await cli.run(['descriptions', 'import', '--org', 'acme', '--source', 'shop', path.join(cli.dataDir, 'broken.yaml')])).stderr).toContain('is not valid YAML');
 
