@@ -3,6 +3,7 @@
  */
 import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/hono';
 import { Hono } from 'hono';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { oauthRoutes } from './auth/oauth/routes.js';
 import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
@@ -12,6 +13,8 @@ import { isStoreUnavailable } from './store/errors.js';
 import { AppError, httpStatusOf } from './errors.js';
 import { isSetUp } from './ops/account.js';
 import { dashboardRoutes } from './web/dashboard.js';
+import { EpochCache } from './store/changes.js';
+import type { SourceRecord } from './store/sources.js';
 import { html, page } from './web/html.js';
 import { setupRoutes } from './web/setup.js';
 import { assetRoutes } from './web/ui/assets.js';
@@ -21,6 +24,11 @@ export interface App {
   mcp: McpEndpoint;
   /** Starts refusing new work (readiness goes red) before the server drains. */
   drain(): void;
+  /**
+   * Serves `POST /mcp` straight on node's request and response (McpEndpoint.handleNode) and returns true;
+   * false for every other request, which goes to `hono`.
+   */
+  node(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 export function createApp(rt: Runtime): App {
@@ -28,11 +36,21 @@ export function createApp(rt: Runtime): App {
   let draining = false;
   const resource = `${rt.config.publicUrl}/mcp`;
   const mcp = new McpEndpoint({
-    deps: { store: rt.store, manager: rt.manager, audit: rt.audit, log: rt.log, rateLimiter: rt.rateLimiter, metrics: rt.metrics },
+    deps: {
+      store: rt.store,
+      manager: rt.manager,
+      audit: rt.audit,
+      log: rt.log,
+      rateLimiter: rt.rateLimiter,
+      metrics: rt.metrics,
+      sourceCache: new EpochCache<SourceRecord[]>(),
+    },
     auth: rt.auth,
     resource,
     resourceMetadataUrl: rt.oauth ? `${rt.config.publicUrl}/.well-known/oauth-protected-resource/mcp` : undefined,
     maxBodyBytes: rt.config.maxBodyBytes,
+    allowedHosts: rt.config.allowedHosts,
+    allowedOrigins: rt.config.allowedOrigins,
   });
   rt.metrics.gauge('sequel_mcp_in_flight', 'MCP requests being served.', () => mcp.active);
 
@@ -104,11 +122,23 @@ export function createApp(rt: Runtime): App {
     return c.json({ error: 'internal_error', message: 'Internal server error.' }, 500);
   });
 
+  const count = (status: number) => rt.metrics.httpRequests.inc({ route: '/mcp', status: String(status) });
   return {
     hono: app,
     mcp,
     drain() {
       draining = true;
+    },
+    node(req, res) {
+      // Only POST /mcp (a query string aside) while serving; draining answers and other methods stay on Hono.
+      if (draining || req.method !== 'POST' || !(req.url === '/mcp' || req.url?.startsWith('/mcp?'))) return false;
+      mcp.handleNode(req, res).then(count, (err: unknown) => {
+        rt.log.error('unhandled request error', { err, path: '/mcp' });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal_error', message: 'Internal server error.' }));
+        else res.destroy();
+        count(500);
+      });
+      return true;
     },
   };
 }

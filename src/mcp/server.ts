@@ -30,9 +30,9 @@ export function schemaResourceUri(source: string): string {
   return `sequel://sources/${encodeURIComponent(source)}/schema`;
 }
 
-export function buildMcpServer(deps: McpDeps, principal: Principal): McpServer {
+export function buildMcpServer(deps: McpDeps, principal: Principal, epoch?: number): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} } });
-  const ctx = new ToolContext(deps, principal);
+  const ctx = new ToolContext(deps, principal, epoch);
   for (const tool of TOOLS) registerTool(server, ctx, tool);
 
   server.registerResource(

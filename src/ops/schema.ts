@@ -6,7 +6,8 @@
  */
 import type { Catalog, CatalogColumn, CatalogIndex, CatalogTable } from '../connectors/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { applyPolicy } from '../mcp/context.js';
+import { compileGovernance } from '../governance/policy.js';
+import { applyPolicy, viewQuery } from '../mcp/context.js';
 import type { SourcePolicy, SourceRecord } from '../store/sources.js';
 import { currentRole, isAdmin, requireRole, userIdOf, type OpsActor, type OpsDeps } from './access.js';
 
@@ -69,7 +70,11 @@ export async function browseSchema(deps: OpsDeps, actor: OpsActor, id: string, o
   const descriptions = await deps.store.descriptions.forSource(source.id);
   const catalog = admin ? await fullCatalog(deps, source, opts.refresh === true) : await deps.manager.catalog(source, { refresh: opts.refresh === true });
   // What a model sees, by the same function the tools use; everything else is hidden (or not allowed).
-  const visible = applyPolicy(source, catalog, descriptions);
+  const gov = await compileGovernance(source.name, source.policy, catalog, async (t) => {
+    const query = t.definition ? viewQuery(source.engine, t.definition) : null;
+    return query ? deps.manager.use(source, (c) => c.analyze(query, { view: true })) : null;
+  });
+  const visible = applyPolicy(gov, source, catalog, descriptions);
   const visibleTables = new Map(visible.tables.map((t) => [`${t.schema}\u0000${t.name}`, t]));
   const desc = new Map(descriptions.map((d) => [`${d.schema}\u0000${d.table}\u0000${d.column ?? ''}`, d.description]));
   const allowed = source.policy.allowedSchemas.length ? new Set(source.policy.allowedSchemas.map(lower)) : null;

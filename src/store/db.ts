@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
 import pg from 'pg';
+import { postgresEpoch, sqliteEpoch, type ChangeEpoch } from './changes.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
@@ -146,6 +147,8 @@ export interface OpenedDb {
   dialect: Dialect;
   /** Where the store is, for messages (no password). */
   location: string;
+  /** The change epoch reader (see changes.ts). */
+  epoch: ChangeEpoch;
 }
 
 export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string; poolMax?: number }): OpenedDb {
@@ -169,6 +172,7 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
       db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
       dialect: 'postgres',
       location: u.toString(),
+      epoch: postgresEpoch(pool),
     };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -181,7 +185,7 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
   sqlite.pragma('foreign_keys = ON');
   // Several processes (the server and a CLI command) may use the file at once.
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file, epoch: sqliteEpoch(sqlite) };
 }
 
 /**

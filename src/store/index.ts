@@ -3,9 +3,13 @@
  * or PostgreSQL, and `migrate` brings the schema up to date (idempotent, safe to run from several
  * replicas at once: Kysely's migrator takes a lock).
  */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { ValidationError } from '../errors.js';
 import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import { ApiKeys } from './apiKeys.js';
 import { AuditLog } from './audit.js';
+import type { ChangeEpoch } from './changes.js';
 import { openDb, type DB, type Dialect } from './db.js';
 import { Descriptions } from './descriptions.js';
 import { Invitations } from './invitations.js';
@@ -35,6 +39,8 @@ export class Store {
     readonly db: Kysely<DB>,
     readonly dialect: Dialect,
     readonly location: string,
+    /** The change epoch (migration 003): what the request path's caches are checked against. */
+    readonly epoch: ChangeEpoch,
   ) {
     this.orgs = new Organizations(db);
     this.users = new Users(db);
@@ -82,6 +88,24 @@ export class Store {
     });
   }
 
+  /**
+   * Writes a consistent copy of the SQLite store to `file` with SQLite's online backup, while other
+   * processes keep reading and writing. PostgreSQL stores are backed up with pg_dump instead.
+   */
+  async backup(file: string): Promise<number> {
+    if (this.dialect !== 'sqlite') throw new ValidationError('the store is PostgreSQL: back it up with pg_dump (see docs/deploy.md)');
+    if (fs.existsSync(file)) throw new ValidationError(`${file} already exists; choose a new file`);
+    const source = new Database(this.location, { readonly: true, fileMustExist: true });
+    try {
+      source.pragma('busy_timeout = 5000');
+      const { totalPages } = await source.backup(file);
+      fs.chmodSync(file, 0o600);
+      return totalPages;
+    } finally {
+      source.close();
+    }
+  }
+
   /** A cheap round trip, for /readyz. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
@@ -98,8 +122,8 @@ function applied({ error, results }: MigrationResultSet): string[] {
 }
 
 export function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Store {
-  const { db, dialect, location } = openDb(opts);
-  return new Store(db, dialect, location);
+  const { db, dialect, location, epoch } = openDb(opts);
+  return new Store(db, dialect, location, epoch);
 }
 
 export type { Dialect, Role } from './db.js';

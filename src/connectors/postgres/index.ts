@@ -9,6 +9,8 @@ import { DEFINITIONS_MAX_AGE_MS, readDefinitions } from './definitions.js';
 import { checkPostgresStatement, loadPostgresGuard, type PgGuardContext } from './guard.js';
 import type { Catalog, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
 import { PgSession } from './session.js';
+import { postgresShape } from './policy.js';
+import type { StatementShape } from '../../governance/shape.js';
 
 export { pgSettings } from './session.js';
 
@@ -68,6 +70,12 @@ export class PostgresConnector implements Connector {
       );
     }
     return this.session.explain(sql, params, check.paramCount, options, { discard: check.runsUserCode });
+  }
+
+  async analyze(sql: string): Promise<StatementShape> {
+    // The same verdict query() will give: with the database's definitions and the source's policy.
+    const check = await checkPostgresStatement(sql, await this.guardContext());
+    return postgresShape(sql, check.relations);
   }
 
   close(): Promise<void> {

@@ -445,6 +445,7 @@ export class PgSession {
       sql,
       params,
       timeoutMs,
+      sessionTimeoutMs: this.config.statementTimeoutMs,
       fetchLimit: collector.fetchLimit,
       firstBatch: FIRST_BATCH,
       // Size the next batch to what the byte cap can still take, so a wide table is not over-read.

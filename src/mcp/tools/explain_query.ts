@@ -16,6 +16,7 @@ export const explainQuery = defineTool({
     const source = await ctx.source(args.source);
     note.source = source;
     note.sql = args.sql;
+    await ctx.enforcePolicy(source, args.sql, signal);
     const result = await ctx.deps.manager.use(source, (c) => c.explain(args.sql, [], { timeoutMs: source.policy.statementTimeoutMs, signal }));
     return { structured: { plan: result.plan }, text: result.plan };
   },

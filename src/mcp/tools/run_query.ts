@@ -47,6 +47,7 @@ export const runQuery = defineTool({
     const policy = source.policy;
     const requested = args.max_rows ?? policy.maxRows;
     const maxRows = Math.min(requested, policy.maxRowsCeiling);
+    await ctx.enforcePolicy(source, args.sql, signal);
     const started = performance.now();
     const result = await ctx.deps.manager.use(source, (c) =>
       c.query(args.sql, args.params ?? [], { maxRows, maxBytes: policy.maxBytes, timeoutMs: policy.statementTimeoutMs, signal }),

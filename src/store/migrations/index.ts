@@ -11,6 +11,7 @@ import { m002OAuth } from './002_oauth.js';
 import { m003HardenOpsAuditEntryId } from './003_harden_ops_audit_entry_id.js';
 import { m004DashDataAuditIndexes } from './004_dash_data_audit_indexes.js';
 import { m005DashDataSourceChecks } from './005_dash_data_source_checks.js';
+import { m006SpeedChangeEpoch } from './006_speed_change_epoch.js';
 import { m003DashFrameSessions } from './003_dash_frame_sessions.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
@@ -21,8 +22,9 @@ const ALL: Array<[string, DialectMigration]> = [
   ['003_harden_ops_audit_entry_id', m003HardenOpsAuditEntryId],
   ['004_dash_data_audit_indexes', m004DashDataAuditIndexes],
   ['005_dash_data_source_checks', m005DashDataSourceChecks],
-  // dash-frame's sessions, after the migrations already merged into main (renumbered 006 at merge).
-  ['006_dash_frame_sessions', m003DashFrameSessions],
+  ['006_speed_change_epoch', m006SpeedChangeEpoch],
+  // dash-frame's sessions, after the migrations already merged into main (renumbered at merge).
+  ['007_dash_frame_sessions', m003DashFrameSessions],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
