@@ -20,6 +20,15 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
     const s = serve({ fetch: app.hono.fetch, hostname: rt.config.host, port: rt.config.port }, () => resolve(s));
     s.once('error', reject);
   });
+  // Idle keep-alive connections: the side that closes one must be the client (or the load balancer),
+  // never the server, or a request sent on the socket as it closes dies with ECONNRESET (a 502 behind a
+  // load balancer). Node's default of 5 s is shorter than every common balancer idle timeout (60 s) and
+  // races with clients that reuse sockets for up to ~4 s. headersTimeout must exceed it (Node docs,
+  // server.headersTimeout), and requestTimeout the two.
+  const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number; requestTimeout: number };
+  http.keepAliveTimeout = rt.config.keepAliveSeconds * 1000;
+  http.headersTimeout = http.keepAliveTimeout + 5_000;
+  http.requestTimeout = Math.max(http.requestTimeout, http.headersTimeout + 5_000);
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   const close = () => {
