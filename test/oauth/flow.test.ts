@@ -43,6 +43,8 @@ beforeAll(async () => {
       // Test-only: the CIMD documents below are served from this loopback https server.
       SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE: `127.0.0.1:${docs.port}`,
       SEQUEL_OAUTH_CIMD_CA_FILE: path.join(certDir, 'cert.pem'),
+      // A loaded CI machine can take longer than the library's 2.5 s for a TLS fetch.
+      SEQUEL_OAUTH_CIMD_TIMEOUT_MS: '20000',
     },
   });
   cb = await startCallbackServer();
