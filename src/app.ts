@@ -3,11 +3,15 @@
  */
 import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/hono';
 import { Hono } from 'hono';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { oauthRoutes } from './auth/oauth/routes.js';
 import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
 import { HTTPException } from 'hono/http-exception';
 import { BadForm, declaredBodyLimit, frameGuard } from './web/guard.js';
+import { isStoreUnavailable } from './store/errors.js';
+import { EpochCache } from './store/changes.js';
+import type { SourceRecord } from './store/sources.js';
 import { html, page } from './web/html.js';
 import { setupRoutes } from './web/setup.js';
 
@@ -16,6 +20,11 @@ export interface App {
   mcp: McpEndpoint;
   /** Starts refusing new work (readiness goes red) before the server drains. */
   drain(): void;
+  /**
+   * Serves `POST /mcp` straight on node's request and response (McpEndpoint.handleNode) and returns true;
+   * false for every other request, which goes to `hono`.
+   */
+  node(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 export function createApp(rt: Runtime): App {
@@ -23,11 +32,21 @@ export function createApp(rt: Runtime): App {
   let draining = false;
   const resource = `${rt.config.publicUrl}/mcp`;
   const mcp = new McpEndpoint({
-    deps: { store: rt.store, manager: rt.manager, audit: rt.audit, log: rt.log, rateLimiter: rt.rateLimiter, metrics: rt.metrics },
+    deps: {
+      store: rt.store,
+      manager: rt.manager,
+      audit: rt.audit,
+      log: rt.log,
+      rateLimiter: rt.rateLimiter,
+      metrics: rt.metrics,
+      sourceCache: new EpochCache<SourceRecord[]>(),
+    },
     auth: rt.auth,
     resource,
     resourceMetadataUrl: rt.oauth ? `${rt.config.publicUrl}/.well-known/oauth-protected-resource/mcp` : undefined,
     maxBodyBytes: rt.config.maxBodyBytes,
+    allowedHosts: rt.config.allowedHosts,
+    allowedOrigins: rt.config.allowedOrigins,
   });
   rt.metrics.gauge('sequel_mcp_in_flight', 'MCP requests being served.', () => mcp.active);
 
@@ -80,15 +99,35 @@ export function createApp(rt: Runtime): App {
     // The client's fault, answered as such (a body over the limit, a form that does not parse).
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof BadForm) return c.json({ error: 'bad_request', message: err.message }, 400);
-    rt.log.error('unhandled request error', { err, path: new URL(c.req.url).pathname });
+    const pathname = new URL(c.req.url).pathname;
+    if (isStoreUnavailable(err)) {
+      // A store that is down, locked or out of disk passes: say so, and when to try again (RFC 9110 §15.6.4).
+      rt.log.error('store unavailable', { err, path: pathname });
+      const message = 'Sequel cannot reach its store right now; try again shortly.';
+      const body = pathname === '/mcp' ? { jsonrpc: '2.0', error: { code: -32603, message }, id: null } : { error: 'store_unavailable', message };
+      return c.json(body, 503, { 'retry-after': '2' });
+    }
+    rt.log.error('unhandled request error', { err, path: pathname });
     return c.json({ error: 'internal_error', message: 'Internal server error.' }, 500);
   });
 
+  const count = (status: number) => rt.metrics.httpRequests.inc({ route: '/mcp', status: String(status) });
   return {
     hono: app,
     mcp,
     drain() {
       draining = true;
+    },
+    node(req, res) {
+      // Only POST /mcp (a query string aside) while serving; draining answers and other methods stay on Hono.
+      if (draining || req.method !== 'POST' || !(req.url === '/mcp' || req.url?.startsWith('/mcp?'))) return false;
+      mcp.handleNode(req, res).then(count, (err: unknown) => {
+        rt.log.error('unhandled request error', { err, path: '/mcp' });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal_error', message: 'Internal server error.' }));
+        else res.destroy();
+        count(500);
+      });
+      return true;
     },
   };
 }

@@ -62,6 +62,12 @@ export interface Config {
    * though they are loopback or private addresses (SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE). Empty by default.
    */
   cimdAllowPrivateHosts: string[];
+  /**
+   * How an answered tool call's audit entry is made crash-proof before the answer leaves
+   * (SEQUEL_AUDIT_DURABILITY): `journal` (default) appends it to an fsync'd journal in the data directory,
+   * replayed into the store at the next start; `store` writes it to the store first.
+   */
+  auditDurability: 'journal' | 'store';
   /** A PEM file of extra CA certificates trusted when fetching Client ID Metadata Documents (SEQUEL_OAUTH_CIMD_CA_FILE). */
   cimdCaFile: string | undefined;
   /**
@@ -129,6 +135,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw new ValidationError(`SEQUEL_LOG_LEVEL must be one of debug, info, warn, error, silent`);
   }
 
+  const auditDurability = (env.SEQUEL_AUDIT_DURABILITY?.trim() || 'journal') as Config['auditDurability'];
+  if (auditDurability !== 'journal' && auditDurability !== 'store') {
+    throw new ValidationError('SEQUEL_AUDIT_DURABILITY must be journal or store');
+  }
+
   return {
     dataDir,
     databaseUrl: env.SEQUEL_DATABASE_URL?.trim() || undefined,
@@ -153,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     cimdAllowPrivateHosts: listEnv(env, 'SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE').map((h) => h.toLowerCase()),
     cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
     cimdTimeoutMs: env.SEQUEL_OAUTH_CIMD_TIMEOUT_MS ? Math.max(100, intEnv(env, 'SEQUEL_OAUTH_CIMD_TIMEOUT_MS', 2500)) : undefined,
+    auditDurability,
   };
 }

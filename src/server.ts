@@ -2,7 +2,8 @@
  * Starts the HTTP server and shuts it down gracefully: on SIGTERM/SIGINT, readiness goes red, new MCP
  * calls get 503, in-flight calls finish (up to the grace period), the audit log is flushed, pools close.
  */
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from './app.js';
 import type { Runtime } from './runtime.js';
@@ -16,19 +17,26 @@ export interface RunningServer {
 
 export async function startServer(rt: Runtime): Promise<RunningServer> {
   const app = createApp(rt);
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.hono.fetch, hostname: rt.config.host, port: rt.config.port }, () => resolve(s));
-    s.once('error', reject);
+  const hono = getRequestListener(app.hono.fetch, { hostname: rt.config.host });
+  // POST /mcp is answered on node's own objects (app.node); everything else goes through Hono.
+  const server = http.createServer({ noDelay: true }, (req, res) => {
+    if (!app.node(req, res)) void hono(req, res);
   });
   // Idle keep-alive connections: the side that closes one must be the client (or the load balancer),
   // never the server, or a request sent on the socket as it closes dies with ECONNRESET (a 502 behind a
   // load balancer). Node's default of 5 s is shorter than every common balancer idle timeout (60 s) and
   // races with clients that reuse sockets for up to ~4 s. headersTimeout must exceed it (Node docs,
   // server.headersTimeout), and requestTimeout the two.
-  const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number; requestTimeout: number };
-  http.keepAliveTimeout = rt.config.keepAliveSeconds * 1000;
-  http.headersTimeout = http.keepAliveTimeout + 5_000;
-  http.requestTimeout = Math.max(http.requestTimeout, http.headersTimeout + 5_000);
+  server.keepAliveTimeout = rt.config.keepAliveSeconds * 1000;
+  server.headersTimeout = server.keepAliveTimeout + 5_000;
+  server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout + 5_000);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(rt.config.port, rt.config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   const close = () => {
