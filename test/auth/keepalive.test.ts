@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 let ts: TestServer;
 beforeAll(async () => {
   ts = await startTestServer({ demo: false });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await ts?.close();
 });
@@ -53,7 +53,7 @@ describe('keep-alive', () => {
     } finally {
       socket.destroy();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('SEQUEL_KEEP_ALIVE_SECONDS sets it', () => {
     expect(loadConfig({}).keepAliveSeconds).toBe(75);

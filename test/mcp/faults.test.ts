@@ -28,7 +28,7 @@ beforeAll(async () => {
   await ts.source('acme', { name: 'refused', engine: 'postgres', url: 'postgres://nobody@127.0.0.1:1/none', connectTimeoutMs: 1000 });
   await ts.source('acme', { name: 'silent', engine: 'postgres', url: `postgres://nobody@127.0.0.1:${port}/none`, connectTimeoutMs: 8000 });
   client = await connectClient(ts.mcpUrl, (await ts.key('acme')).key);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await client?.close();
@@ -57,7 +57,7 @@ describe('faults', () => {
     }
     expect(status.shop).toBe('ok');
     expect(status.refused).toBe('unavailable');
-  }, 60_000);
+  }, 180_000);
 
   it('list_sources says when each source was checked and why one is unavailable, without saying where it lives', async () => {
     const r = await call('list_sources', {});
@@ -68,7 +68,7 @@ describe('faults', () => {
     expect(text).toMatch(/^refused \(postgres, unavailable: .+\) \[checked \d{4}-/m);
     // Neither host, port, user nor database name, in the structured answer or the text.
     for (const secret of ['127.0.0.1', ':1/', 'nobody', 'none']) expect(JSON.stringify(r)).not.toContain(secret);
-  }, 60_000);
+  }, 180_000);
 
   it('a down source answers SOURCE_UNAVAILABLE while the others keep serving', async () => {
     const order: string[] = [];
@@ -82,5 +82,5 @@ describe('faults', () => {
     const refused = await call('run_query', { source: 'refused', sql: 'select 1' });
     expect(refused.structuredContent).toMatchObject({ error: { code: 'SOURCE_UNAVAILABLE' } });
     expect(JSON.stringify(refused)).not.toMatch(/password/i);
-  }, 60_000);
+  }, 180_000);
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
     env: { SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE: `127.0.0.1:${allowed.port}`, SEQUEL_OAUTH_CIMD_CA_FILE: path.join(certDir, 'cert.pem'), SEQUEL_OAUTH_CIMD_TIMEOUT_MS: '20000' },
   });
   await createUser(ts, 'ada@example.com', [['alpha', 'member']]);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await ts?.close();
   await allowed?.close();

@@ -54,7 +54,7 @@ beforeAll(async () => {
   alphaId = (await ts.org('alpha')).id;
   betaId = (await ts.org('beta')).id;
   await createUser(ts, 'ada@example.com', [['alpha', 'member'], ['beta', 'admin']]);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await cb?.close();
