@@ -3,6 +3,7 @@
  * works on a laptop: `npm start` needs no configuration at all.
  */
 import path from 'node:path';
+import { parseTrustProxy, type TrustProxy } from './auth/clientAddress.js';
 import { ValidationError } from './errors.js';
 
 export interface Config {
@@ -28,6 +29,19 @@ export interface Config {
   demo: boolean;
   /** Largest request body accepted on /mcp, in bytes. */
   maxBodyBytes: number;
+  /** Largest request body accepted anywhere else (forms, OAuth endpoints), in bytes (SEQUEL_MAX_FORM_BYTES). */
+  maxFormBytes: number;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed when keying throttles (SEQUEL_TRUST_PROXY: a list
+   * of addresses/CIDRs, `loopback`, `private`, or a hop count). Nothing is trusted by default.
+   */
+  trustProxy: TrustProxy;
+  /**
+   * How long an idle keep-alive connection stays open, in seconds (SEQUEL_KEEP_ALIVE_SECONDS; 75). Longer
+   * than the idle timeout of common load balancers (60 s) and of HTTP clients' socket pools, so the server
+   * is never the side that closes a connection a client is about to reuse.
+   */
+  keepAliveSeconds: number;
   /** Tool calls per minute per credential (0 = unlimited). */
   rateLimitPerMinute: number;
   /** Seconds to wait for in-flight calls on shutdown. */
@@ -133,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: level,
     demo: env.SEQUEL_DEMO !== '0' && env.SEQUEL_DEMO !== 'false',
     maxBodyBytes: intEnv(env, 'SEQUEL_MAX_BODY_BYTES', 1024 * 1024),
+    maxFormBytes: Math.max(1024, intEnv(env, 'SEQUEL_MAX_FORM_BYTES', 64 * 1024)),
+    trustProxy: parseTrustProxy(env.SEQUEL_TRUST_PROXY),
+    keepAliveSeconds: Math.max(1, intEnv(env, 'SEQUEL_KEEP_ALIVE_SECONDS', 75)),
     rateLimitPerMinute: intEnv(env, 'SEQUEL_RATE_LIMIT_PER_MINUTE', 600),
     shutdownGraceSeconds: intEnv(env, 'SEQUEL_SHUTDOWN_GRACE_SECONDS', 20),
     oauth: env.SEQUEL_OAUTH !== '0' && env.SEQUEL_OAUTH !== 'false',

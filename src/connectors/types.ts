@@ -9,6 +9,8 @@
  *   3. parameters bound through the driver, never spliced into the text.
  */
 
+import type { StatementShape } from '../governance/shape.js';
+
 export type Engine = 'postgres' | 'mysql' | 'sqlite' | 'duckdb';
 export const ENGINES: readonly Engine[] = ['postgres', 'mysql', 'sqlite', 'duckdb'];
 
@@ -117,6 +119,12 @@ export interface CatalogTable {
   rowEstimate: number | null;
   columns: CatalogColumn[];
   indexes: CatalogIndex[];
+  /**
+   * A view's defining query as the engine gives it back (PostgreSQL's `pg_get_viewdef`, MySQL's
+   * `VIEW_DEFINITION`, the `CREATE VIEW` text of SQLite and DuckDB); null for tables. The policy layer
+   * reads it to hide views that expose a hidden table or column.
+   */
+  definition?: string | null | undefined;
 }
 
 export interface Catalog {
@@ -141,6 +149,12 @@ export interface Connector {
   query(sql: string, params: readonly unknown[], options: QueryOptions): Promise<QueryResult>;
   /** The plan of one read-only statement, without executing it. */
   explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult>;
+  /**
+   * What one statement reads, for the source policy (src/governance): its relations, the names it uses,
+   * expansions, whole-row values. Runs the read-only guard first, so a statement that is not a read fails
+   * here with the guard's error. Executes nothing.
+   */
+  analyze(sql: string, options?: { view?: boolean | undefined }): Promise<StatementShape>;
   /** Closes every connection; in-flight calls are cancelled. Idempotent. */
   close(): Promise<void>;
 }

@@ -11,6 +11,8 @@ import type { Catalog, CatalogColumn, CatalogTable } from '../connectors/types.j
 import { ToolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { EpochCache } from '../store/changes.js';
+import { compileGovernance, type Governance } from '../governance/policy.js';
 import type { Store } from '../store/index.js';
 import type { SourceRecord } from '../store/sources.js';
 import { errorResult, toToolError } from './errors.js';
@@ -23,6 +25,11 @@ export interface McpDeps {
   log: Logger;
   rateLimiter: RateLimiter;
   metrics: Metrics;
+  /**
+   * Each organization's sources, kept under the store's change epoch (store/changes.ts), which every
+   * write to sources moves; absent, every call reads them from the store.
+   */
+  sourceCache?: EpochCache<SourceRecord[]> | undefined;
 }
 
 export interface DescribedColumn extends CatalogColumn {
@@ -58,15 +65,28 @@ export class ToolContext {
   constructor(
     readonly deps: McpDeps,
     readonly principal: Principal,
+    /** The change epoch the principal was authenticated at, when known. */
+    readonly epoch?: number,
   ) {}
 
   /** The org's sources this credential may reach. */
   visibleSources(): Promise<SourceRecord[]> {
-    this.sourcesCache ??= this.deps.store.sources.list(this.principal.orgId).then((all) => {
+    this.sourcesCache ??= this.orgSources().then((all) => {
       const allowed = this.principal.sourceIds;
       return allowed === null ? all : all.filter((s) => allowed.includes(s.id));
     });
     return this.sourcesCache;
+  }
+
+  private async orgSources(): Promise<SourceRecord[]> {
+    const { sourceCache, store } = this.deps;
+    const orgId = this.principal.orgId;
+    if (!sourceCache || this.epoch === undefined) return store.sources.list(orgId);
+    const hit = sourceCache.get(orgId, this.epoch);
+    if (hit) return hit;
+    const all = await store.sources.list(orgId);
+    sourceCache.set(orgId, this.epoch, all);
+    return all;
   }
 
   /**
@@ -99,9 +119,46 @@ export class ToolContext {
     const key = JSON.stringify([source.id, source.version, descriptions]);
     const hit = described.get(catalog);
     if (hit?.key === key) return hit.value;
-    const value = applyPolicy(source, catalog, descriptions);
+    const gov = await this.governanceFor(source, catalog);
+    const value = applyPolicy(gov, source, catalog, descriptions);
     described.set(catalog, { key, value });
     return value;
+  }
+
+  /** The source's policy compiled against this catalog (views that expose hidden data marked), cached with it. */
+  governanceFor(source: SourceRecord, catalog: Catalog): Promise<Governance> {
+    const key = `${source.id}\u0000${source.version}`;
+    const hit = compiled.get(catalog);
+    if (hit?.key === key) return hit.value;
+    const value = compileGovernance(source.name, source.policy, catalog, async (t) => {
+      const query = t.definition ? viewQuery(source.engine, t.definition) : null;
+      if (!query) return null;
+      return this.deps.manager.use(source, (c) => c.analyze(query, { view: true }));
+    });
+    compiled.set(catalog, { key, value });
+    value.catch(() => {
+      if (compiled.get(catalog)?.value === value) compiled.delete(catalog);
+    });
+    return value;
+  }
+
+  /**
+   * Refuses (PERMISSION_DENIED) a statement that reads what the source's policy withholds: a relation it
+   * hides, a hidden column in any form. Runs the engine's guard and analysis first (their errors stand).
+   * A relation created since the catalog was read gets one refresh before it is refused.
+   */
+  async enforcePolicy(source: SourceRecord, sql: string, signal?: AbortSignal): Promise<void> {
+    const p = source.policy;
+    if (!p.allowedSchemas.length && !p.hiddenTables.length && !p.hiddenColumns.length) return;
+    const shape = await this.deps.manager.use(source, (c) => c.analyze(sql));
+    const gov = await this.governanceFor(source, await this.deps.manager.catalog(source, { signal }));
+    try {
+      gov.enforce(shape);
+    } catch (err) {
+      if (!(err instanceof ToolError) || err.code !== 'PERMISSION_DENIED' || !/is not a table or view/.test(err.message)) throw err;
+      const fresh = await this.governanceFor(source, await this.deps.manager.catalog(source, { refresh: true, signal }));
+      fresh.enforce(shape);
+    }
   }
 
   /**
@@ -156,6 +213,41 @@ export class ToolContext {
   }
 }
 
+/** Compiled policies of cached catalogs, dropped with the catalog they were made from. */
+const compiled = new WeakMap<Catalog, { key: string; value: Promise<Governance> }>();
+
+/**
+ * The query of a view definition: PostgreSQL and MySQL give the query itself; SQLite and DuckDB keep the
+ * `CREATE VIEW name [(columns)] AS query` text, whose query starts after the first AS outside parentheses
+ * and quotes. null when it cannot be found (the view is then treated as exposing).
+ */
+export function viewQuery(engine: string, definition: string): string | null {
+  if (engine === 'postgres' || engine === 'mysql') return definition;
+  let depth = 0;
+  for (let i = 0; i < definition.length; i++) {
+    const c = definition[i]!;
+    if (c === '"' || c === "'" || c === '`' || c === '[') {
+      const close = c === '[' ? ']' : c;
+      const end = definition.indexOf(close, i + 1);
+      if (end === -1) return null;
+      i = end;
+    } else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && /[Aa]/.test(c) && /[Ss]/.test(definition[i + 1] ?? '') && /\s/.test(definition[i - 1] ?? '') && /\s/.test(definition[i + 2] ?? '')) {
+      return definition.slice(i + 2).trim().replace(/;\s*$/, '');
+    } else if (c === '-' && definition[i + 1] === '-') {
+      const end = definition.indexOf('\n', i);
+      if (end === -1) return null;
+      i = end;
+    } else if (c === '/' && definition[i + 1] === '*') {
+      const end = definition.indexOf('*/', i + 2);
+      if (end === -1) return null;
+      i = end + 1;
+    }
+  }
+  return null;
+}
+
 /** Views of cached catalogs, dropped with the catalog they were made from. */
 const described = new WeakMap<Catalog, { key: string; value: DescribedCatalog }>();
 
@@ -164,29 +256,24 @@ function key(...parts: string[]): string {
 }
 
 export function applyPolicy(
+  gov: Governance,
   source: SourceRecord,
   catalog: Catalog,
   descriptions: Array<{ schema: string; table: string; column: string | null; description: string }>,
 ): DescribedCatalog {
-  const hiddenTables = new Set(source.policy.hiddenTables.map(lower));
-  const hiddenColumns = new Set(source.policy.hiddenColumns.map(lower));
-  const allowedSchemas = source.policy.allowedSchemas.length ? new Set(source.policy.allowedSchemas.map(lower)) : null;
   const desc = new Map(descriptions.map((d) => [key(d.schema, d.table, d.column ?? ''), d.description]));
   const tables: DescribedTable[] = [];
   for (const t of catalog.tables) {
-    if (allowedSchemas && !allowedSchemas.has(lower(t.schema))) continue;
-    const qualified = lower(`${t.schema}.${t.name}`);
-    // An unqualified entry hides the table in the default schema.
-    if (hiddenTables.has(qualified) || (t.schema === catalog.defaultSchema && hiddenTables.has(lower(t.name)))) continue;
+    if (gov.tableHidden(t.schema, t.name)) continue;
     const columns: DescribedColumn[] = [];
     for (const c of t.columns) {
-      const cq = `${qualified}.${lower(c.name)}`;
-      if (hiddenColumns.has(cq) || (t.schema === catalog.defaultSchema && hiddenColumns.has(lower(`${t.name}.${c.name}`)))) continue;
+      if (gov.columnHidden(t.schema, t.name, c.name)) continue;
       columns.push({ ...c, description: desc.get(key(t.schema, t.name, c.name)) ?? null });
     }
     const visible = new Set(columns.map((c) => c.name));
+    const { definition: _definition, ...rest } = t;
     tables.push({
-      ...t,
+      ...rest,
       description: desc.get(key(t.schema, t.name, '')) ?? null,
       columns,
       indexes: t.indexes.filter((i) => i.columns.every((c) => visible.has(c))),

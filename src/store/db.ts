@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
 import pg from 'pg';
+import { postgresEpoch, sqliteEpoch, type ChangeEpoch } from './changes.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
@@ -94,7 +95,8 @@ export interface AuditLogTable {
   at: string;
   org_id: string;
   user_id: string | null;
-  credential_kind: 'api_key' | 'oauth';
+  /** `playground`: an admin's query from the dashboard's playground (credential_id is the user's id). */
+  credential_kind: 'api_key' | 'oauth' | 'playground';
   credential_id: string;
   /** The key's name and prefix, or the OAuth client's name, as it was at the time. */
   credential_label: string;
@@ -107,6 +109,18 @@ export interface AuditLogTable {
   /** 'ok' or a ToolErrorCode. */
   outcome: string;
   error: string | null;
+}
+
+export interface SourceChecksTable {
+  source_id: string;
+  checked_at: string;
+  status: 'ok' | 'failing';
+  server_version: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  table_count: number | null;
+  /** JSON array of least-privilege warnings; null when not checked. */
+  privilege_warnings: string | null;
 }
 
 export interface SettingsTable {
@@ -123,6 +137,7 @@ export interface DB {
   descriptions: DescriptionsTable;
   audit_log: AuditLogTable;
   settings: SettingsTable;
+  source_checks: SourceChecksTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -132,6 +147,8 @@ export interface OpenedDb {
   dialect: Dialect;
   /** Where the store is, for messages (no password). */
   location: string;
+  /** The change epoch reader (see changes.ts). */
+  epoch: ChangeEpoch;
 }
 
 export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string; poolMax?: number }): OpenedDb {
@@ -155,6 +172,7 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
       db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
       dialect: 'postgres',
       location: u.toString(),
+      epoch: postgresEpoch(pool),
     };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -167,7 +185,7 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
   sqlite.pragma('foreign_keys = ON');
   // Several processes (the server and a CLI command) may use the file at once.
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file, epoch: sqliteEpoch(sqlite) };
 }
 
 /**

@@ -31,7 +31,10 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { ToolError, isToolError } from '../../errors.js';
 import { readDefinitions } from './definitions.js';
-import { checkDuckDbRead, mapDuckDbError, prepareChecked, type CheckedRead, type DuckDbGuardContext } from './guard.js';
+import { checkDuckDbRead, mapDuckDbError, prepareChecked, serialize, type CheckedRead, type DuckDbGuardContext } from './guard.js';
+import { explainForm, leadingWord } from './lexer.js';
+import { duckdbShape } from './policy.js';
+import { emptyShape, type StatementShape } from '../../governance/shape.js';
 import { withDeadline } from '../deadline.js';
 import { ResultCollector } from '../results.js';
 import type { Catalog, CatalogTable, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
@@ -332,13 +335,25 @@ export class DuckDbConnector implements Connector {
     });
   }
 
+  async analyze(sql: string): Promise<StatementShape> {
+    return this.withConnection(this.config.statementTimeoutMs, undefined, async (c, instance) => {
+      const checked = await this.check(c, instance, sql);
+      const first = leadingWord(sql);
+      if (first === 'pragma') return { ...emptyShape(), catalogUse: 'PRAGMA' };
+      const form = first === 'explain' ? explainForm(sql) : undefined;
+      const parsed = form?.kind === 'plain' ? form.inner : sql;
+      const { tree } = await serialize(c, parsed);
+      return duckdbShape(parsed, tree, checked.check.relations ?? []);
+    });
+  }
+
   async introspect(options: IntrospectOptions = {}): Promise<Catalog> {
     return this.withConnection(this.config.statementTimeoutMs, options.signal, async (c) => {
       const rows = async (q: string) => (await c.runAndReadAll(q)).getRowObjectsJson() as Array<Record<string, unknown>>;
       const userSchemas = `database_name = current_database() and schema_name not in ('information_schema', 'pg_catalog')`;
       const [tables, views, columns, constraints, indexes, current] = await Promise.all([
         rows(`select schema_name, table_name, comment, estimated_size from duckdb_tables() where ${userSchemas} and not temporary`),
-        rows(`select schema_name, view_name, comment from duckdb_views() where ${userSchemas} and not internal and not temporary`),
+        rows(`select schema_name, view_name, comment, sql from duckdb_views() where ${userSchemas} and not internal and not temporary`),
         rows(`select schema_name, table_name, column_name, data_type, is_nullable, column_default, comment from duckdb_columns() where ${userSchemas} order by schema_name, table_name, column_index`),
         rows(`select schema_name, table_name, constraint_type, constraint_column_names, referenced_table, referenced_column_names from duckdb_constraints() where ${userSchemas}`),
         rows(`select schema_name, table_name, index_name, is_unique, expressions from duckdb_indexes() where ${userSchemas}`),
@@ -358,7 +373,16 @@ export class DuckDbConnector implements Connector {
         });
       }
       for (const v of views) {
-        byKey.set(key(v.schema_name, v.view_name), { schema: String(v.schema_name), name: String(v.view_name), kind: 'view', comment: (v.comment as string | null) || null, rowEstimate: null, columns: [], indexes: [] });
+        byKey.set(key(v.schema_name, v.view_name), {
+          schema: String(v.schema_name),
+          name: String(v.view_name),
+          kind: 'view',
+          comment: (v.comment as string | null) || null,
+          rowEstimate: null,
+          columns: [],
+          indexes: [],
+          definition: typeof v.sql === 'string' ? v.sql : null,
+        });
       }
       for (const col of columns) {
         byKey.get(key(col.schema_name, col.table_name))?.columns.push({

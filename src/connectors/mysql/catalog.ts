@@ -34,7 +34,7 @@ export async function readCatalog(run: CatalogRunner, schemas: readonly string[]
   if (wanted.length === 0) return { defaultSchema, tables: [] };
   const inList = placeholders(wanted.length);
 
-  const [tableRows, columnRows, keyRows, indexRows] = [
+  const [tableRows, columnRows, keyRows, indexRows, viewRows] = [
     await run(
       `SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS
          FROM information_schema.TABLES
@@ -62,6 +62,8 @@ export async function readCatalog(run: CatalogRunner, schemas: readonly string[]
         ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
       wanted,
     ),
+    // Views' definitions, for the source policy (a view that exposes a hidden column is hidden).
+    await run(`SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA IN (${inList})`, wanted),
   ];
 
   const key = (schema: string, table: string) => `${schema}\u0000${table}`;
@@ -79,6 +81,11 @@ export async function readCatalog(run: CatalogRunner, schemas: readonly string[]
       columns: [],
       indexes: [],
     });
+  }
+
+  for (const [schema, name, definition] of viewRows) {
+    const t = tables.get(key(str(schema), str(name)));
+    if (t) t.definition = strOrNull(definition);
   }
 
   const refs = new Map<string, ForeignKeyTarget>();

@@ -5,6 +5,8 @@
  * timeout variable, EXPLAIN FORMAT=TREE, JSON type, COLUMN_DEFAULT quoting — are handled by flavor).
  */
 import { ToolError } from '../../errors.js';
+import { mysqlShape } from './policy.js';
+import type { StatementShape } from '../../governance/shape.js';
 import { checkMysqlStatement, exposingViews, lexMysql, loadMysqlGuard } from './guard.js';
 import type { ToolError as GuardRefusal } from '../../errors.js';
 import type { Catalog, ConnectionConfig, Connector, ExplainResult, IntrospectOptions, QueryOptions, QueryResult } from '../types.js';
@@ -75,6 +77,15 @@ export class MysqlConnector implements Connector {
       );
     }
     return this.session.explain(sql, params, options);
+  }
+
+  async analyze(sql: string): Promise<StatementShape> {
+    const check = await checkMysqlStatement(sql, {
+      flavor: this.session.serverFlavor,
+      database: this.session.defaultDatabase,
+      allowUserFunctions: this.config.allowUserFunctions === true,
+    });
+    return mysqlShape(sql, check);
   }
 
   close(): Promise<void> {

@@ -13,7 +13,8 @@ import type { Catalog, CatalogColumn, CatalogIndex, CatalogTable, ObjectKind } f
 
 const RELATIONS = `
   select c.oid::int8::text as oid, n.nspname as schema, c.relname as name, c.relkind::text as kind,
-         d.description as comment, c.reltuples::float8::text as reltuples
+         d.description as comment, c.reltuples::float8::text as reltuples,
+         case when c.relkind in ('v', 'm') then pg_catalog.pg_get_viewdef(c.oid) end as definition
   from pg_catalog.pg_class c
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
   left join pg_catalog.pg_description d
@@ -70,6 +71,7 @@ interface RelationRow {
   kind: string;
   comment: string | null;
   reltuples: string;
+  definition: string | null;
 }
 interface ColumnRow {
   rel: string;
@@ -130,6 +132,7 @@ export async function readCatalog(client: pg.ClientBase, schemas: readonly strin
       rowEstimate: rowEstimate(r.kind, r.reltuples),
       columns: [],
       indexes: [],
+      ...(r.definition !== null ? { definition: r.definition } : {}),
     });
   }
   if (tables.size === 0) return { defaultSchema, tables: [] };

@@ -121,7 +121,7 @@ function bindable(/** @type {unknown[]} */ params) {
 }
 
 const CATALOG = {
-  tables: `select name, type from sqlite_schema where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\' order by name`,
+  tables: `select name, type, case when type = 'view' then sql end as sql from sqlite_schema where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\' order by name`,
   columns: `select m.name as tbl, p.cid, p.name, p.type, p."notnull" as not_null, p.dflt_value, p.pk, p.hidden
               from sqlite_schema m join pragma_table_xinfo(m.name) p
              where m.type in ('table', 'view') and m.name not like 'sqlite\\_%' escape '\\' order by m.name, p.cid`,

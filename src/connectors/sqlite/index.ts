@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ToolError, isToolError } from '../../errors.js';
 import { checkSqliteStatement } from './guard.js';
+import { sqliteShape } from './policy.js';
+import type { StatementShape } from '../../governance/shape.js';
 import { withDeadline } from '../deadline.js';
 import { ResultCollector } from '../results.js';
 import type {
@@ -76,7 +78,7 @@ export function mapSqliteError(err: unknown): unknown {
 }
 
 interface CatalogRows {
-  tables: Array<{ name: string; type: string }>;
+  tables: Array<{ name: string; type: string; sql?: string | null }>;
   columns: Array<{ tbl: string; name: string; type: string; not_null: bigint; dflt_value: string | null; pk: bigint; hidden: bigint }>;
   foreignKeys: Array<{ tbl: string; id: bigint; seq: bigint; target: string; col: string; target_col: string | null }>;
   indexes: Array<{ tbl: string; idx: string; uniq: bigint; origin: string; seqno: bigint; col: string | null }>;
@@ -99,6 +101,7 @@ export function buildCatalog(rows: CatalogRows): Catalog {
       rowEstimate: t.type === 'table' ? (estimates.get(t.name) ?? null) : null,
       columns: [],
       indexes: [],
+      ...(t.type === 'view' ? { definition: t.sql ?? null } : {}),
     });
   }
   const pkOf = new Map<string, string[]>();
@@ -108,7 +111,9 @@ export function buildCatalog(rows: CatalogRows): Catalog {
     if (!t || Number(c.hidden) === 1) continue;
     const pk = Number(c.pk) > 0;
     if (pk) pkOf.set(c.tbl, [...(pkOf.get(c.tbl) ?? []), c.name]);
-    t.columns.push({ name: c.name, type: (c.type || '').toLowerCase(), nullable: Number(c.not_null) === 0 && !pk, default: c.dflt_value, primaryKey: pk, comment: null, references: null });
+    // A view's computed column (count(*), substr(…)) and a table column declared without a type have no
+    // declared type in SQLite; say so rather than print an empty type a reader takes for "null".
+    t.columns.push({ name: c.name, type: c.type ? c.type.toLowerCase() : 'unknown', nullable: Number(c.not_null) === 0 && !pk, default: c.dflt_value, primaryKey: pk, comment: null, references: null });
   }
   for (const fk of rows.foreignKeys) {
     const t = tables.get(fk.tbl);
@@ -211,7 +216,7 @@ export class SqliteConnector implements Connector {
         done = Boolean(reply.done);
       }
       if (!done) await r.request({ op: 'end' });
-      const columns: ColumnMeta[] = declared.map((c, i) => ({ name: c.name, type: inferred[i] || 'null' }));
+      const columns: ColumnMeta[] = declared.map((c, i) => ({ name: c.name, type: inferred[i] || 'unknown' }));
       return collector.finish(columns);
     });
   }
@@ -232,6 +237,11 @@ export class SqliteConnector implements Connector {
       });
       return { plan: lines.join('\n') || '(no plan rows)' };
     });
+  }
+
+  analyze(sql: string): Promise<StatementShape> {
+    const check = checkSqliteStatement(sql);
+    return Promise.resolve(sqliteShape(sql, check.kind === 'pragma'));
   }
 
   async close(): Promise<void> {

@@ -28,10 +28,10 @@ export const runQuery = defineTool({
   inputJson: {
     type: 'object',
     properties: {
-      source: { type: 'string' },
-      sql: { type: 'string', description: 'placeholders: $1 (postgres, duckdb), ? (mysql, sqlite)' },
-      params: { type: 'array' },
-      max_rows: { type: 'integer' },
+      source: { type: 'string', description: 'source name from list_sources' },
+      sql: { type: 'string', description: 'one read-only statement; placeholders $1 (postgres, duckdb), ? (mysql, sqlite)' },
+      params: { type: 'array', description: 'values for the placeholders, in order' },
+      max_rows: { type: 'integer', description: "rows to return (default: the source's, usually 200)" },
     },
     required: ['source', 'sql'],
   },
@@ -47,6 +47,7 @@ export const runQuery = defineTool({
     const policy = source.policy;
     const requested = args.max_rows ?? policy.maxRows;
     const maxRows = Math.min(requested, policy.maxRowsCeiling);
+    await ctx.enforcePolicy(source, args.sql, signal);
     const started = performance.now();
     const result = await ctx.deps.manager.use(source, (c) =>
       c.query(args.sql, args.params ?? [], { maxRows, maxBytes: policy.maxBytes, timeoutMs: policy.statementTimeoutMs, signal }),
@@ -71,6 +72,6 @@ export const runQuery = defineTool({
       elapsed_ms: elapsed,
       ...(hint ? { hint } : {}),
     };
-    return { structured, text: renderRows(result.columns, result.rows, result.truncated, hint) };
+    return { structured, text: renderRows(source.name, result.columns, result.rows, result.truncated, hint) };
   },
 });
