@@ -230,10 +230,8 @@ describe('fuzz the forms', () => {
     await stillServing();
   }, 300_000);
 
-  // Malformed multipart answers 500 on main (issue 9 item 5, fixed on the harden-auth branch). Marked
-  // `.fails` so this file passes before that fix lands; once it is merged this test starts passing, vitest
-  // reports it, and `.fails` must be removed.
-  it.fails('/setup with a malformed multipart body: 4xx, not 500 (expected to pass after harden-auth item 5)', async () => {
+  // Malformed multipart answered 500 before harden-auth's fix (issue 9 item 5); kept as a regression case.
+  it('/setup with a malformed multipart body: 4xx, not 500', async () => {
     const r = await send('POST', '/setup', { body: '--x\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc', contentType: 'multipart/form-data; boundary=x' });
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
