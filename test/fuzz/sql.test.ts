@@ -140,7 +140,7 @@ const mutation: fc.Arbitrary<{ name: string; f: Mutation }> = fc.oneof(
 );
 
 /**
- * Server-wide names (roles/users, databases) on the shared PostgreSQL and MySQL servers. The fixtures'
+ * Server-wide names (roles/users with their privileges, databases) on the shared PostgreSQL and MySQL servers. The fixtures'
  * checksums include them — a hostile CREATE ROLE must show — but other test files (and other checkouts)
  * create and drop their own meanwhile.
  */
@@ -149,7 +149,8 @@ async function serverWideNames(engine: Engine): Promise<Set<string>> {
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
     try {
-      const r = await c.query<{ n: string }>(`select 'role:' || rolname as n from pg_roles union all select 'db:' || datname from pg_database`);
+      const r = await c.query<{ n: string }>(`select 'role:' || rolname || ':' || md5(rolsuper::text || rolcreaterole || rolcreatedb || rolcanlogin || rolbypassrls || rolreplication) as n from pg_roles
+         union all select 'db:' || datname || ':' || datallowconn from pg_database`);
       return new Set(r.rows.map((x) => x.n));
     } finally {
       await c.end();
@@ -158,7 +159,10 @@ async function serverWideNames(engine: Engine): Promise<Set<string>> {
   if (engine === 'mysql') {
     const c = await mysql.createConnection({ uri: MYSQL_URL });
     try {
-      const [rows] = await c.query(`select concat('user:', user) as n from mysql.user union all select concat('db:', schema_name) from information_schema.schemata`);
+      const [rows] = await c.query(`select concat('user:', user, ':', md5(priv)) as n from mysql.global_priv
+         union all select concat('db:', schema_name, ':') from information_schema.schemata
+         union all select concat('dbpriv:', user, ':', md5(concat_ws(',', host, db, select_priv, insert_priv, update_priv, delete_priv, create_priv, drop_priv, grant_priv, alter_priv))) from mysql.db
+         union all select concat('tpriv:', user, ':', md5(concat_ws(',', host, db, table_name, table_priv, column_priv))) from mysql.tables_priv`);
       return new Set((rows as Array<{ n: string }>).map((x) => x.n));
     } finally {
       await c.end();
@@ -217,7 +221,11 @@ for (const { fixture, hostile, setup } of ENGINES) {
             // checksum only if no changed name appears in the statement (a write of ours would name it).
             const after = await serverWideNames(engine);
             const changed = [...after].filter((n) => !names.has(n)).concat([...names].filter((n) => !after.has(n)));
-            const ours = changed.filter((n) => sql.toLowerCase().includes(n.slice(n.indexOf(':') + 1).toLowerCase()));
+            // `kind:name:detail` — the name is what a statement of ours would have to spell out.
+            const ours = changed.filter((n) => {
+              const name = (n.split(':')[1] ?? '').toLowerCase();
+              return name === '' || sql.toLowerCase().includes(name);
+            });
             if (changed.length > 0 && ours.length === 0) {
               names = after;
               baseline = now;
