@@ -133,13 +133,14 @@ export function createApp(rt: Runtime): App {
       // Only POST /mcp (a query string aside) while serving; draining answers and other methods stay on Hono.
       if (draining || req.method !== 'POST' || !(req.url === '/mcp' || req.url?.startsWith('/mcp?'))) return false;
       mcp.handleNode(req, res).then(count, (err: unknown) => {
-        // The same answers as Hono's onError above: a store that is down is a 503 with Retry-After.
+        // The same mapping as onError above: a store that is down answers 503 + Retry-After, not 500.
         const unavailable = isStoreUnavailable(err);
-        rt.log.error(unavailable ? 'store unavailable' : 'unhandled request error', { err, path: '/mcp' });
         const status = unavailable ? 503 : 500;
+        rt.log.error(unavailable ? 'store unavailable' : 'unhandled request error', { err, path: '/mcp' });
         if (!res.headersSent) {
-          const message = 'Sequel cannot reach its store right now; try again shortly.';
-          const body = unavailable ? { jsonrpc: '2.0', error: { code: -32603, message }, id: null } : { error: 'internal_error', message: 'Internal server error.' };
+          const body = unavailable
+            ? { jsonrpc: '2.0', error: { code: -32603, message: 'Sequel cannot reach its store right now; try again shortly.' }, id: null }
+            : { error: 'internal_error', message: 'Internal server error.' };
           res.writeHead(status, { 'content-type': 'application/json', ...(unavailable ? { 'retry-after': '2' } : {}) }).end(JSON.stringify(body));
         } else res.destroy();
         count(status);

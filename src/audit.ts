@@ -324,7 +324,7 @@ export class AuditWriter {
   }
 }
 
-function hostTag(): string {
+export function hostTag(): string {
   return os.hostname().replace(/[^A-Za-z0-9.]/g, '_') || 'host';
 }
 

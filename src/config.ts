@@ -93,6 +93,11 @@ export interface Config {
   otelScheduleDelayMs: number;
   /** A PEM file of extra CA certificates trusted when fetching Client ID Metadata Documents (SEQUEL_OAUTH_CIMD_CA_FILE). */
   cimdCaFile: string | undefined;
+  /**
+   * Milliseconds a Client ID Metadata Document fetch may take (SEQUEL_OAUTH_CIMD_TIMEOUT_MS); the
+   * library's 2.5 s when unset.
+   */
+  cimdTimeoutMs: number | undefined;
 }
 
 export interface ConfigOverrides {
@@ -184,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     refreshGraceSeconds: intEnv(env, 'SEQUEL_REFRESH_GRACE_SECONDS', 30),
     cimdAllowPrivateHosts: listEnv(env, 'SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE').map((h) => h.toLowerCase()),
     cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
+    cimdTimeoutMs: env.SEQUEL_OAUTH_CIMD_TIMEOUT_MS ? Math.max(100, intEnv(env, 'SEQUEL_OAUTH_CIMD_TIMEOUT_MS', 2500)) : undefined,
     auditDurability,
     auditRetentionDays: intEnv(env, 'SEQUEL_AUDIT_RETENTION_DAYS', 0),
     otelEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || undefined,

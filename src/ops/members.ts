@@ -174,3 +174,19 @@ export async function memberByEmail(deps: OpsDeps, actor: Actor, email: string):
 }
 
 export { can };
+
+/** Adds a person who already has an account (in another organization) to this one, with a role. */
+export async function addExistingMember(deps: OpsDeps, actor: Actor, input: { email: string; role: string }): Promise<Member> {
+  const role = input.role;
+  assertRole(role);
+  assertMayGrant(actor, role);
+  const email = normalizeEmail(input.email);
+  const user = await deps.store.users.byEmail(email);
+  if (!user) throw new NotFoundError(`no account ${email}; create it with \`sequel users create\` (or invite them from the dashboard)`);
+  if (await deps.store.users.membership(actor.orgId, user.id)) throw new ConflictError(`${email} is already a member of this organization`);
+  await deps.store.users.addMembership(actor.orgId, user.id, role);
+  deps.log.info('member added', { orgId: actor.orgId, userId: user.id, role });
+  const m = (await deps.store.users.members(actor.orgId)).find((x) => x.id === user.id);
+  if (!m) throw new NotFoundError('no such member in this organization');
+  return m;
+}
