@@ -21,7 +21,7 @@ export function createApp(rt: Runtime): App {
   let draining = false;
   const resource = `${rt.config.publicUrl}/mcp`;
   const mcp = new McpEndpoint({
-    deps: { store: rt.store, manager: rt.manager, audit: rt.audit, log: rt.log, rateLimiter: rt.rateLimiter, metrics: rt.metrics },
+    deps: { store: rt.store, manager: rt.manager, audit: rt.audit, log: rt.log, rateLimiter: rt.rateLimiter, metrics: rt.metrics, keys: rt.keys },
     auth: rt.auth,
     resource,
     resourceMetadataUrl: rt.oauth ? `${rt.config.publicUrl}/.well-known/oauth-protected-resource/mcp` : undefined,

@@ -9,7 +9,10 @@ import { DEFAULT_CONNECTION, ENGINES, type ConnectionConfig, type Engine, type T
 import { ValidationError } from './errors.js';
 import type { ServerKeys } from './secrets.js';
 import type { Store } from './store/index.js';
-import type { SourceConnection, SourcePolicy, SourceRecord } from './store/sources.js';
+import { MASK_MODES, type SourceConnection, type SourcePolicy, type SourceRecord } from './store/sources.js';
+
+/** The policy shape a dashboard or CLI edits (types re-exported for src/web and src/cli.ts). */
+export { MASK_MODES, type ColumnMask, type MaskMode, type SourcePolicy } from './store/sources.js';
 
 export const NETWORK_ENGINES: readonly Engine[] = ['postgres', 'mysql'];
 
@@ -86,6 +89,21 @@ function assertPolicy(p: Partial<SourcePolicy>): void {
   positive(p.maxRowsCeiling, 'max rows ceiling', 1_000_000);
   positive(p.maxBytes, 'byte cap', 64 * 1024 * 1024);
   positive(p.statementTimeoutMs, 'statement timeout', 3_600_000);
+  const names = (v: unknown, what: string) => {
+    if (v === undefined) return;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !x.trim() || x.length > 300)) throw new ValidationError(`${what} must be a list of names`);
+  };
+  names(p.allowedSchemas, 'allowed schemas');
+  names(p.hiddenTables, 'hidden tables');
+  names(p.hiddenColumns, 'hidden columns');
+  if (p.maskedColumns !== undefined) {
+    if (!Array.isArray(p.maskedColumns)) throw new ValidationError('masked columns must be a list of { column, mode }');
+    for (const m of p.maskedColumns) {
+      if (typeof m !== 'object' || m === null || typeof m.column !== 'string' || !m.column.trim() || !MASK_MODES.includes(m.mode)) {
+        throw new ValidationError(`each masked column needs a column name or pattern and a mode (${MASK_MODES.join(', ')})`);
+      }
+    }
+  }
   if (p.allowUserFunctions !== undefined && typeof p.allowUserFunctions !== 'boolean') throw new ValidationError('allowUserFunctions must be true or false');
   if (p.maxRows !== undefined && p.maxRowsCeiling !== undefined && p.maxRows > p.maxRowsCeiling) {
     throw new ValidationError('max rows cannot exceed the ceiling');

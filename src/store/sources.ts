@@ -16,6 +16,20 @@ export interface SourceConnection {
   poolMax?: number | undefined;
 }
 
+/**
+ * How a masked column's values leave Sequel: `mask` keeps the shape and hides the rest (`j***@example.com`,
+ * `*******1234`), `hash` a keyed, stable digest (per organization, so equal values stay equal: counts and
+ * joins on the output still work), `null` nothing. Hiding a column entirely is `hiddenColumns`.
+ */
+export type MaskMode = 'mask' | 'hash' | 'null';
+export const MASK_MODES: readonly MaskMode[] = ['mask', 'hash', 'null'];
+
+export interface ColumnMask {
+  /** `schema.table.column`, `table.column` (default schema) or a column name or pattern for every table (`*email*`). */
+  column: string;
+  mode: MaskMode;
+}
+
 /** What a credential may do with a source (BRIEF §3). */
 export interface SourcePolicy {
   /** Rows returned when the caller does not ask for a number. */
@@ -29,8 +43,13 @@ export interface SourcePolicy {
   allowedSchemas: string[];
   /** `schema.table` names hidden from every tool. */
   hiddenTables: string[];
-  /** `schema.table.column` names hidden from schema tools. */
+  /**
+   * Columns no tool shows or reads: `schema.table.column`, `table.column` (default schema), or a name or
+   * pattern for every table (`ssn`, `*email*`). Enforced in run_query and explain_query too (src/governance).
+   */
   hiddenColumns: string[];
+  /** Columns whose values leave Sequel masked; a statement that uses one other than as a plain output column is refused. */
+  maskedColumns: ColumnMask[];
   /**
    * Whether statements may call functions the database's users defined (stored functions, UDFs, macros).
    * Off by default: the guards cannot see what such a function does, so only built-ins on each engine's
@@ -47,6 +66,7 @@ export const DEFAULT_POLICY: SourcePolicy = {
   allowedSchemas: [],
   hiddenTables: [],
   hiddenColumns: [],
+  maskedColumns: [],
   allowUserFunctions: false,
 };
 

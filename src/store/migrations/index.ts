@@ -8,12 +8,14 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../db.js';
 import { m001Initial } from './001_initial.js';
 import { m002OAuth } from './002_oauth.js';
+import { m003GovernanceAudit } from './003_governance_audit.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
 const ALL: Array<[string, DialectMigration]> = [
   ['001_initial', m001Initial],
   ['002_oauth', m002OAuth],
+  ['003_governance_audit', m003GovernanceAudit],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
