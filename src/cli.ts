@@ -14,7 +14,7 @@ import { AppError, ValidationError, errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
 import { startServer } from './server.js';
-import { addSource, sourceView } from './sources.js';
+import { addSource, maskList, nameList, setSourcePolicy, sourceView, type SourcePolicy } from './sources.js';
 import { assertRole } from './store/users.js';
 
 class UsageError extends Error {}
@@ -33,6 +33,10 @@ const USAGE = `Usage: sequel <command> [options]
               (--url <dsn-or-path> | --db-host H [--db-port P] --db-user U --database D)
               [--description "…"] [--password-stdin] [--tls disable|require|verify-full] [--tls-ca <file>]
               [--connect-timeout-ms N] [--pool-max N] [--max-rows N] [--timeout-ms N] [--skip-test] [--json]
+              [--allowed-schemas a,b] [--hide-tables t,s.t] [--hide-columns t.c,*ssn*] [--mask t.c:mask,*email*:hash]
+  sources policy --org <slug> --name <slug> [--allowed-schemas …] [--hide-tables …] [--hide-columns …]
+              [--mask column:mask|hash|null,…] [--json]
+                                              what tools may read (an empty value clears a list)
   sources list --org <slug> [--json]
   sources test --org <slug> [--name <slug>] [--json]
   sources remove --org <slug> --name <slug>
@@ -66,6 +70,10 @@ const OPTIONS = {
   'max-rows': { type: 'string' },
   'timeout-ms': { type: 'string' },
   'skip-test': { type: 'boolean' },
+  'allowed-schemas': { type: 'string' },
+  'hide-tables': { type: 'string' },
+  'hide-columns': { type: 'string' },
+  mask: { type: 'string' },
   sources: { type: 'string' },
   expires: { type: 'string' },
   json: { type: 'boolean' },
@@ -78,6 +86,16 @@ function required(values: Values, name: keyof Values): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
   return v;
+}
+
+/** The governance flags given (absent flags leave the policy's value as it is). */
+function governanceFlags(v: Values): Partial<SourcePolicy> {
+  return {
+    ...(v['allowed-schemas'] !== undefined ? { allowedSchemas: nameList(v['allowed-schemas']) } : {}),
+    ...(v['hide-tables'] !== undefined ? { hiddenTables: nameList(v['hide-tables']) } : {}),
+    ...(v['hide-columns'] !== undefined ? { hiddenColumns: nameList(v['hide-columns']) } : {}),
+    ...(v.mask !== undefined ? { maskedColumns: maskList(v.mask) } : {}),
+  };
 }
 
 function intOption(values: Values, name: keyof Values): number | undefined {
@@ -235,6 +253,7 @@ async function main(argv: string[]): Promise<void> {
             policy: {
               ...(intOption(v, 'max-rows') ? { maxRows: intOption(v, 'max-rows') } : {}),
               ...(intOption(v, 'timeout-ms') ? { statementTimeoutMs: intOption(v, 'timeout-ms') } : {}),
+              ...governanceFlags(v),
             },
           });
           // "Test connection" before saving: a source that does not answer is removed again.
@@ -247,6 +266,22 @@ async function main(argv: string[]): Promise<void> {
               throw new ValidationError(`could not connect, so the source was not saved: ${errorMessage(err)} (use --skip-test to save it anyway)`);
             }
           } else print(v, sourceView(source), `added ${source.name} (${source.engine}; not tested)`);
+        } else if (sub === 'policy') {
+          const patch = governanceFlags(v);
+          if (Object.keys(patch).length === 0) throw new UsageError('sources policy needs --allowed-schemas, --hide-tables, --hide-columns or --mask');
+          const s = await setSourcePolicy(rt.store, org.id, required(v, 'name'), patch);
+          const p = s.policy;
+          print(
+            v,
+            sourceView(s),
+            [
+              `policy of ${s.name}:`,
+              `  allowed schemas: ${p.allowedSchemas.join(', ') || '(all)'}`,
+              `  hidden tables:   ${p.hiddenTables.join(', ') || '(none)'}`,
+              `  hidden columns:  ${p.hiddenColumns.join(', ') || '(none)'}`,
+              `  masked columns:  ${p.maskedColumns.map((m) => `${m.column}:${m.mode}`).join(', ') || '(none)'}`,
+            ].join('\n'),
+          );
         } else if (sub === 'list') {
           const sources = (await rt.store.sources.list(org.id)).map(sourceView);
           print(v, sources, table([['NAME', 'ENGINE', 'URL', 'DESCRIPTION'], ...sources.map((s) => [s.name, s.engine, s.url, s.description])]));

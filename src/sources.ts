@@ -9,7 +9,7 @@ import { DEFAULT_CONNECTION, ENGINES, type ConnectionConfig, type Engine, type T
 import { ValidationError } from './errors.js';
 import type { ServerKeys } from './secrets.js';
 import type { Store } from './store/index.js';
-import { MASK_MODES, type SourceConnection, type SourcePolicy, type SourceRecord } from './store/sources.js';
+import { MASK_MODES, type ColumnMask, type MaskMode, type SourceConnection, type SourcePolicy, type SourceRecord } from './store/sources.js';
 
 /** The policy shape a dashboard or CLI edits (types re-exported for src/web and src/cli.ts). */
 export { MASK_MODES, type ColumnMask, type MaskMode, type SourcePolicy } from './store/sources.js';
@@ -192,5 +192,35 @@ export async function addSource(store: Store, keys: ServerKeys, orgId: string, i
     connection: prepared.connection,
     secret: prepared.secret,
     policy: input.policy,
+  });
+}
+
+/**
+ * Changes the governance part of a source's policy (allowed schemas, hidden tables and columns, masks);
+ * validated like a new source's policy. Takes effect on the next tool call (the policy is versioned with
+ * the source).
+ */
+export async function setSourcePolicy(store: Store, orgId: string, sourceName: string, patch: Partial<SourcePolicy>): Promise<SourceRecord> {
+  assertPolicy(patch);
+  const source = await store.sources.byName(orgId, sourceName);
+  if (!source) throw new ValidationError(`no source "${sourceName}"`);
+  return store.sources.update(orgId, source.id, { policy: patch });
+}
+
+/** `a, b,c` → ['a', 'b', 'c']; an empty string clears the list. */
+export function nameList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** `customers.ssn:mask,*email*:hash` → masks; every entry needs a mode. */
+export function maskList(text: string): ColumnMask[] {
+  return nameList(text).map((entry) => {
+    const at = entry.lastIndexOf(':');
+    const column = at > 0 ? entry.slice(0, at) : '';
+    const mode = at > 0 ? entry.slice(at + 1) : '';
+    if (!column || !(MASK_MODES as readonly string[]).includes(mode)) {
+      throw new ValidationError(`a mask is column:mode with mode ${MASK_MODES.join(', ')}, got "${entry}"`);
+    }
+    return { column, mode: mode as MaskMode };
   });
 }

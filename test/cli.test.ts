@@ -77,6 +77,24 @@ describe('sequel CLI', () => {
     expect(test.stdout).toMatch(/^shop: ok/);
   });
 
+  it('sets what tools may read on a source (hidden tables and columns, masks), validated', async () => {
+    const r = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--hide-tables', 'numbers', '--hide-columns', 'customers.country', '--mask', 'customers.email:hash,*name*:mask', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).policy).toMatchObject({
+      hiddenTables: ['numbers'],
+      hiddenColumns: ['customers.country'],
+      maskedColumns: [
+        { column: 'customers.email', mode: 'hash' },
+        { column: '*name*', mode: 'mask' },
+      ],
+    });
+    const bad = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--mask', 'customers.email:scramble']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('mode mask, hash, null');
+    const clear = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--hide-tables', '', '--hide-columns', '', '--mask', '', '--json']);
+    expect(JSON.parse(clear.stdout).policy).toMatchObject({ hiddenTables: [], hiddenColumns: [], maskedColumns: [] });
+  });
+
   it.skipIf(!pgUp)('adds a PostgreSQL source from fields with the password on stdin, never showing it', async () => {
     const r = await sequel(
       ['sources', 'add', '--org', 'acme', '--name', 'pg', '--engine', 'postgres', '--db-host', '127.0.0.1', '--db-port', '5432', '--db-user', 'postgres', '--database', 'postgres', '--password-stdin', '--tls', 'disable', '--connect-timeout-ms', '3000', '--pool-max', '2', '--json'],
