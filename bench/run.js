@@ -1,12 +1,24 @@
 // @ts-check
 /**
  * `npm run bench`: Sequel's speed and size targets (BRIEF §6), each printed beside a baseline measured in
- * the same run on the same machine. The server runs as a child process (`dist/cli.js serve`), as in
- * production; the load generator and the raw-driver baseline run in this process.
+ * the same run on the same machine — on a shared machine only side-by-side ratios mean anything.
  *
- * Needs PostgreSQL (SEQUEL_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres). With
- * MySQL/MariaDB reachable (SEQUEL_BENCH_MYSQL_URL, default mysql://root@127.0.0.1:3306/) it also measures a
- * MySQL point query against a raw mysql2 pool; SEQUEL_BENCH_ONLY=mysql runs that part alone.
+ * Three kinds of process, as in production: the server (`dist/cli.js serve` with a data directory of its
+ * own, SEQUEL_WORKERS processes), the load generator (bench/load.js, one process per measurement, which
+ * also runs the raw-driver baselines), and this orchestrator, which only sets up and prints.
+ *
+ * Measures: the point query `SELECT count(*) FROM orders WHERE customer_id = 42` on PostgreSQL at
+ * concurrency 1 and 16 through an API key and through an OAuth token (minted through the real flow) and
+ * in the 2025-era flow, beside a raw `pg` pool; the same point query on MySQL/MariaDB, SQLite and DuckDB
+ * beside their raw drivers; SELECT * of 200,000 rows (bytes, time, server memory growth); tools/list
+ * bytes; bytes per row of a 1,000-row answer against the same rows as JSON objects; search_schema and
+ * describe_table on 5,000 tables; throughput with 1 and 2 workers. `--peers` adds MCP Toolbox and
+ * DBHub when installed. Figures go to bench/results/<timestamp>.json.
+ *
+ * Environment: SEQUEL_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres), SEQUEL_BENCH_MYSQL_URL
+ * (mysql://root@127.0.0.1:3306/; skipped when unreachable), SEQUEL_BENCH_SECONDS (5),
+ * SEQUEL_BENCH_ONLY (comma list of sections: pg, oauth, engines, big, answers, schema, workers),
+ * SEQUEL_BENCH_PROFILE (a directory: the server runs with --cpu-prof there).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,14 +27,23 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { mintAccessToken } from './oauth.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
 const PG_URL = process.env.SEQUEL_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SECONDS = Number(process.env.SEQUEL_BENCH_SECONDS ?? 5);
 const MYSQL_URL = process.env.SEQUEL_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
-const ONLY = process.env.SEQUEL_BENCH_ONLY;
+const SECONDS = Number(process.env.SEQUEL_BENCH_SECONDS ?? 5);
+const ONLY = process.env.SEQUEL_BENCH_ONLY ? new Set(process.env.SEQUEL_BENCH_ONLY.split(',')) : undefined;
+const PEERS = process.argv.includes('--peers');
+const POINT = 'SELECT count(*) FROM orders WHERE customer_id = 42';
+const PASSWORD = 'bench horse battery staple';
+const TABLES = 5000;
+
+const on = (/** @type {string} */ section) => !ONLY || ONLY.has(section);
 
 /** @returns {Promise<number>} */
 function freePort() {
@@ -36,110 +57,112 @@ function freePort() {
   });
 }
 
-/** @param {number[]} xs @param {number} q */
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * q))] ?? NaN;
-}
-
 /**
- * Runs `op` from `concurrency` workers for `seconds`; returns throughput and latency quantiles (ms).
- * @param {() => Promise<void>} op @param {number} concurrency @param {number} seconds
+ * Runs one measurement in a fresh load-generator process.
+ * @param {Record<string, unknown>} spec
+ * @returns {Promise<{ rps: number, p50: number, p99: number, n: number, bytes: number }>}
  */
-async function measure(op, concurrency, seconds) {
-  const warmEnd = Date.now() + 500;
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (Date.now() < warmEnd) await op(); }));
-  /** @type {number[]} */
-  const lat = [];
-  const end = Date.now() + seconds * 1000;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        const t = performance.now();
-        await op();
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  const secs = (performance.now() - start) / 1000;
-  return { rps: lat.length / secs, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), n: lat.length };
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-/**
- * One JSON-RPC POST to /mcp (2026-07-28 envelope), returning the parsed result.
- * @param {number} port @param {string} key @param {string} method @param {Record<string, unknown>} params
- * @returns {Promise<{ status: number, body: any, bytes: number }>}
- */
-function mcp(port, key, method, params) {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientInfo': { name: 'sequel-bench', version: '1' },
-    'io.modelcontextprotocol/clientCapabilities': {},
-  };
-  const payload = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } }));
-  /** @type {Record<string, string | number>} */
-  const headers = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    authorization: `Bearer ${key}`,
-    'mcp-protocol-version': '2026-07-28',
-    'mcp-method': method,
-    'content-length': payload.length,
-  };
-  if (typeof params.name === 'string') headers['mcp-name'] = params.name;
+function load(spec) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent, headers }, (res) => {
-      /** @type {Buffer[]} */
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks);
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(buf.toString('utf8')), bytes: buf.length });
-        } catch {
-          reject(new Error(`bad response ${res.statusCode}: ${buf.toString('utf8').slice(0, 200)}`));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-/** @param {string} file @param {string[]} args @param {NodeJS.ProcessEnv} env */
-function sequel(file, args, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'load.js'), JSON.stringify({ seconds: SECONDS, ...spec })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'));
+      else reject(new Error(`load ${JSON.stringify(spec).slice(0, 200)} failed: ${err.slice(0, 800)}`));
+    });
+  });
+}
+
+/** @param {string[]} args @param {NodeJS.ProcessEnv} env @param {string} [input] @returns {Promise<string>} */
+function cli(args, env, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.stdin.end(input ?? '');
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`sequel ${args.join(' ')} failed: ${err}`))));
   });
 }
 
-/** @param {number} port */
-async function serverRss(port) {
-  const text = await new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
+/** Resident memory of a process and its children (the cluster's workers), from /proc. @param {number} pid */
+function treeRss(pid) {
+  const rssOf = (/** @type {number} */ p) => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let total = rssOf(pid);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) total += rssOf(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/**
+ * Starts `sequel serve` (SEQUEL_WORKERS processes) and waits until it answers.
+ * @param {NodeJS.ProcessEnv} env @param {number} workers
+ */
+async function startServer(env, workers) {
+  const profile = process.env.SEQUEL_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SEQUEL_BENCH_PROFILE}`] : [];
+  const server = spawn(process.execPath, [...profile, CLI, 'serve'], { env: { ...env, SEQUEL_WORKERS: String(workers) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('MCP endpoint')) resolve(undefined);
+    });
+    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  const m = /^process_resident_memory_bytes (\d+)/m.exec(/** @type {string} */ (text));
-  return m ? Number(m[1]) : NaN;
+  // Every worker ready: /readyz answers from whichever takes the connection; a few in a row is enough.
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => {
+      http.get({ host: '127.0.0.1', port: Number(env.SEQUEL_PORT), path: '/readyz' }, (res) => res.resume().on('end', resolve)).on('error', resolve);
+    });
+  }
+  return {
+    pid: /** @type {number} */ (server.pid),
+    async stop() {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    },
+  };
 }
 
 async function main() {
   const cpus = os.cpus().length;
-  console.log(`Sequel benchmark — node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${SECONDS}s per measurement\n`);
+  console.log(`Sequel benchmark — node ${process.version}, ${cpus} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load ${os.loadavg()[0]?.toFixed(1)}, ${SECONDS}s per measurement\n`);
+  /** @type {Array<{ measurement: string, sequel: string, baseline: string, ratio: string, target: string, met?: boolean }>} */
+  const rows = [];
+  /** @type {Record<string, unknown>} */
+  const figures = {};
+  const fmt = (/** @type {number} */ n, digits = 2) => n.toFixed(digits);
+  const pct = (/** @type {number} */ a, /** @type {number} */ b) => `${fmt((100 * a) / b, 1)}%`;
+  /** @param {string} measurement @param {string} sequel @param {string} baseline @param {string} ratio @param {string} target @param {boolean} [met] */
+  const row = (measurement, sequel, baseline, ratio, target, met) => {
+    rows.push({ measurement, sequel, baseline, ratio, target, ...(met === undefined ? {} : { met }) });
+    console.log(`  ${measurement}: ${sequel}  |  ${baseline}  |  ${ratio}  ${target ? `(target ${target}${met === undefined ? '' : met ? ', met' : ', NOT met'})` : ''}`);
+  };
 
-  // A database of our own: 10,000 accounts for point queries, 200,000 wide-ish rows for the big SELECT.
-  const dbName = `sequel_bench_${randomBytes(4).toString('hex')}`;
+  // ---- fixtures: one database of our own per engine, and files for SQLite and DuckDB ----
+  const tag = randomBytes(4).toString('hex');
+  const dbName = `sequel_bench_${tag}`;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-bench-'));
+  const dataDir = path.join(work, 'data');
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   await admin.query(`create database ${dbName}`);
@@ -150,121 +173,181 @@ async function main() {
   const setup = new pg.Client({ connectionString: dbUrl });
   await setup.connect();
   await setup.query(`
-    create table accounts (id integer primary key, email text not null, balance numeric(14,2) not null, created_at timestamptz not null);
-    insert into accounts select g, 'user' || g || '@example.com', (g * 7 % 100000) / 100.0, now() - g * interval '1 minute' from generate_series(1, 10000) g;
+    create table orders (id integer primary key, customer_id integer not null, amount numeric(12,2) not null, status text not null, created_at timestamptz not null);
+    insert into orders select g, g % 5000, (g * 7 % 100000) / 100.0, (array['new','paid','shipped'])[1 + g % 3], now() - g * interval '1 minute' from generate_series(1, 100000) g;
+    create index orders_customer on orders (customer_id);
     create table big as select g as id, md5(g::text) as a, md5((g * 2)::text) as b, g * 1.5 as c, now() as d from generate_series(1, 200000) g;
     analyze;`);
   await setup.end();
 
-  // The same point query on MySQL/MariaDB, when a server is there.
   /** @type {string | undefined} */
   let myUrl;
   try {
     const c = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: true });
     await c.query(`CREATE DATABASE ${dbName}`);
     await c.query(`USE ${dbName};
-      CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL, balance DECIMAL(14,2) NOT NULL, created_at DATETIME NOT NULL);
-      INSERT INTO accounts
+      CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT NOT NULL, amount DECIMAL(12,2) NOT NULL, status VARCHAR(10) NOT NULL, created_at DATETIME NOT NULL, KEY orders_customer (customer_id));
+      INSERT INTO orders
         WITH d (n) AS (SELECT 0 UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
                        UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9),
-             g (n) AS (SELECT a.n * 1000 + b.n * 100 + c.n * 10 + e.n + 1 FROM d a, d b, d c, d e)
-        SELECT n, CONCAT('user', n, '@example.com'), (n * 7 % 100000) / 100.0, NOW() - INTERVAL n MINUTE FROM g;`);
+             g (n) AS (SELECT a.n * 10000 + b.n * 1000 + c.n * 100 + e.n * 10 + f.n + 1 FROM d a, d b, d c, d e, d f)
+        SELECT n, n % 5000, (n * 7 % 100000) / 100.0, ELT(1 + n % 3, 'new', 'paid', 'shipped'), NOW() - INTERVAL n MINUTE FROM g;`);
     await c.end();
     const mu = new URL(MYSQL_URL);
     mu.pathname = `/${dbName}`;
     myUrl = mu.toString();
   } catch (err) {
-    console.log(`(MySQL point query skipped: ${/** @type {Error} */ (err).message})\n`);
+    console.log(`(MySQL skipped: ${/** @type {Error} */ (err).message})`);
   }
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-bench-'));
+  const liteFile = path.join(work, 'orders.sqlite');
+  const lite = new Database(liteFile);
+  lite.exec(`create table orders (id integer primary key, customer_id integer not null, amount real not null, status text not null, created_at text not null);
+    with recursive g(n) as (select 1 union all select n + 1 from g where n < 100000)
+    insert into orders select n, n % 5000, (n * 7 % 100000) / 100.0, 'paid', datetime('now', '-' || n || ' minutes') from g;
+    create index orders_customer on orders (customer_id);`);
+  lite.close();
+  // 5,000 tables of 4 columns for search_schema and describe_table, with names of ordinary length.
+  const wideFile = path.join(work, 'wide.sqlite');
+  const wide = new Database(wideFile);
+  wide.exec('begin');
+  for (let i = 0; i < TABLES; i++) wide.exec(`create table tbl_${String(i).padStart(4, '0')} (id integer primary key, name text, amount real, created_at text)`);
+  wide.exec('commit');
+  wide.close();
+  const duckFile = path.join(work, 'orders.duckdb');
+  {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const inst = await DuckDBInstance.create(duckFile);
+    const c = await inst.connect();
+    await c.run(`create table orders as select g::integer as id, (g % 5000)::integer as customer_id, ((g * 7 % 100000) / 100.0)::decimal(12,2) as amount, 'paid' as status, now() - g * interval 1 minute as created_at from range(1, 100001) t(g)`);
+    c.closeSync();
+    inst.closeSync();
+  }
+
+  // ---- the server's store: an org, sources, an API key, a user for OAuth ----
   const port = await freePort();
-  const env = { ...process.env, SEQUEL_DATA_DIR: dataDir, SEQUEL_PORT: String(port), SEQUEL_DEMO: '0', SEQUEL_LOG_LEVEL: 'warn', SEQUEL_RATE_LIMIT_PER_MINUTE: '0' };
-  const cli = path.join(ROOT, 'dist', 'cli.js');
-  await sequel(cli, ['orgs', 'create', 'bench'], env);
-  await sequel(cli, ['sources', 'add', '--org', 'bench', '--name', 'pg', '--engine', 'postgres', '--url', dbUrl], env);
-  if (myUrl) await sequel(cli, ['sources', 'add', '--org', 'bench', '--name', 'my', '--engine', 'mysql', '--url', myUrl], env);
-  const key = JSON.parse(/** @type {string} */ (await sequel(cli, ['keys', 'create', '--org', 'bench', '--name', 'bench', '--json'], env))).key;
+  const env = {
+    ...process.env,
+    SEQUEL_DATA_DIR: dataDir,
+    SEQUEL_PORT: String(port),
+    SEQUEL_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    SEQUEL_DEMO: '0',
+    SEQUEL_LOG_LEVEL: 'warn',
+    SEQUEL_RATE_LIMIT_PER_MINUTE: '0',
+  };
+  await cli(['orgs', 'create', 'bench'], env);
+  await cli(['sources', 'add', '--org', 'bench', '--name', 'pg', '--engine', 'postgres', '--url', dbUrl, '--pool-max', '16'], env);
+  if (myUrl) await cli(['sources', 'add', '--org', 'bench', '--name', 'my', '--engine', 'mysql', '--url', myUrl, '--pool-max', '16'], env);
+  await cli(['sources', 'add', '--org', 'bench', '--name', 'lite', '--engine', 'sqlite', '--url', liteFile], env);
+  await cli(['sources', 'add', '--org', 'bench', '--name', 'duck', '--engine', 'duckdb', '--url', duckFile], env);
+  await cli(['sources', 'add', '--org', 'bench', '--name', 'wide', '--engine', 'sqlite', '--url', wideFile], env);
+  const key = JSON.parse(await cli(['keys', 'create', '--org', 'bench', '--name', 'bench', '--json'], env)).key;
+  await cli(['users', 'create', 'bench@example.com', '--org', 'bench', '--role', 'member'], env, PASSWORD);
 
-  const server = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('MCP endpoint')) resolve(undefined);
-    });
-    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  const workers = Number(process.env.SEQUEL_WORKERS ?? cpus);
+  let server = await startServer(env, workers);
+  const mcp = (/** @type {Record<string, unknown>} */ spec) => load({ target: 'mcp', port, token: key, ...spec });
+  const point = (/** @type {string} */ source) => ({ tool: 'run_query', args: { source, sql: POINT } });
+  figures.machine = { node: process.version, cpus, model: os.cpus()[0]?.model, loadavg: os.loadavg(), workers, seconds: SECONDS };
 
-  /** @type {Array<[string, string, string, string, string]>} */
-  const rows = [];
-  const fmt = (/** @type {number} */ n, digits = 2) => n.toFixed(digits);
   try {
-    if (myUrl) {
-      const MY_POINT = 'select id, email, balance, created_at from accounts where id = ?';
-      const rawMy = mysql.createPool({ uri: myUrl, connectionLimit: 16 });
-      const rawMyOp = async () => {
-        await rawMy.execute(MY_POINT, [1 + Math.floor(Math.random() * 10000)]);
-      };
-      const seqMyOp = async () => {
-        const r = await mcp(port, key, 'tools/call', { name: 'run_query', arguments: { source: 'my', sql: MY_POINT, params: [1 + Math.floor(Math.random() * 10000)] } });
-        if (r.status !== 200 || r.body.result?.isError) throw new Error(`run_query failed: ${JSON.stringify(r.body).slice(0, 300)}`);
-      };
-      const rawMy16 = await measure(rawMyOp, 16, SECONDS);
-      const seqMy16 = await measure(seqMyOp, 16, SECONDS);
-      rows.push(['mysql point run_query, concurrency 16', `${fmt(seqMy16.rps, 0)} /s`, `raw mysql2 pool ${fmt(rawMy16.rps, 0)} /s`, `${fmt((100 * seqMy16.rps) / rawMy16.rps, 1)}%`, '≥ 50%']);
-      const rawMy1 = await measure(rawMyOp, 1, SECONDS);
-      const seqMy1 = await measure(seqMyOp, 1, SECONDS);
-      rows.push(['mysql point run_query p50, concurrency 1', `${fmt(seqMy1.p50, 3)} ms`, `raw mysql2 ${fmt(rawMy1.p50, 3)} ms`, `+${fmt(seqMy1.p50 - rawMy1.p50, 3)} ms`, '']);
-      await rawMy.end();
+    // ---- PostgreSQL point query: API key, OAuth token, 2025-era flow, beside a raw pg pool ----
+    if (on('pg') || on('oauth')) {
+      console.log(`PostgreSQL point query (${workers} worker${workers === 1 ? '' : 's'}):`);
+      const token = on('oauth') ? await mintAccessToken(`http://127.0.0.1:${port}`, 'bench@example.com', PASSWORD) : undefined;
+      for (const c of [16, 1]) {
+        const raw = await load({ target: 'pg', url: dbUrl, sql: POINT, concurrency: c });
+        const seq = await mcp({ ...point('pg'), concurrency: c });
+        const legacy = c === 16 ? await mcp({ ...point('pg'), concurrency: c, era: 'legacy' }) : undefined;
+        const oauth = token ? await mcp({ ...point('pg'), concurrency: c, token }) : undefined;
+        figures[`pg_point_c${c}`] = { raw, apiKey: seq, legacy, oauth };
+        if (c === 16) {
+          row('pg point, c16, API key', `${fmt(seq.rps, 0)}/s p50 ${fmt(seq.p50, 2)} p99 ${fmt(seq.p99, 2)} ms`, `raw pg ${fmt(raw.rps, 0)}/s p50 ${fmt(raw.p50, 2)} p99 ${fmt(raw.p99, 2)} ms`, pct(seq.rps, raw.rps), '≥ 50%', seq.rps >= raw.rps / 2);
+          if (legacy) row('pg point, c16, 2025-era requests', `${fmt(legacy.rps, 0)}/s`, `raw pg ${fmt(raw.rps, 0)}/s`, pct(legacy.rps, raw.rps), '');
+          if (oauth) row('pg point, c16, OAuth token', `${fmt(oauth.rps, 0)}/s p50 ${fmt(oauth.p50, 2)} p99 ${fmt(oauth.p99, 2)} ms`, `API key ${fmt(seq.rps, 0)}/s`, pct(oauth.rps, seq.rps), '≥ 95% of API key', oauth.rps >= 0.95 * seq.rps);
+        } else {
+          row('pg point, c1, API key', `p50 ${fmt(seq.p50, 3)} p99 ${fmt(seq.p99, 3)} ms, ${fmt(seq.rps, 0)}/s`, `raw pg p50 ${fmt(raw.p50, 3)} p99 ${fmt(raw.p99, 3)} ms, ${fmt(raw.rps, 0)}/s`, `+${fmt(seq.p50 - raw.p50, 3)} ms`, '≤ +0.3 ms', seq.p50 - raw.p50 <= 0.3);
+          if (oauth) row('pg point, c1, OAuth token', `p50 ${fmt(oauth.p50, 3)} p99 ${fmt(oauth.p99, 3)} ms`, `raw pg p50 ${fmt(raw.p50, 3)} ms`, `+${fmt(oauth.p50 - raw.p50, 3)} ms`, '');
+        }
+      }
     }
-    if (ONLY !== 'mysql') {
-      const POINT = 'select id, email, balance, created_at from accounts where id = $1';
-      const rawPool = new pg.Pool({ connectionString: dbUrl, max: 16 });
-      const rawOp = async () => {
-        await rawPool.query(POINT, [1 + Math.floor(Math.random() * 10000)]);
-      };
-      const seqOp = async () => {
-        const r = await mcp(port, key, 'tools/call', { name: 'run_query', arguments: { source: 'pg', sql: POINT, params: [1 + Math.floor(Math.random() * 10000)] } });
-        if (r.status !== 200 || r.body.result?.isError) throw new Error(`run_query failed: ${JSON.stringify(r.body).slice(0, 300)}`);
-      };
 
-      // Throughput at concurrency 16.
-      const raw16 = await measure(rawOp, 16, SECONDS);
-      const seq16 = await measure(seqOp, 16, SECONDS);
-      rows.push(['point run_query, concurrency 16', `${fmt(seq16.rps, 0)} /s`, `raw pg pool ${fmt(raw16.rps, 0)} /s`, `${fmt((100 * seq16.rps) / raw16.rps, 1)}%`, '≥ 50%']);
-
-      // Latency at concurrency 1.
-      const raw1 = await measure(rawOp, 1, SECONDS);
-      const seq1 = await measure(seqOp, 1, SECONDS);
-      rows.push(['point run_query p50, concurrency 1', `${fmt(seq1.p50, 3)} ms`, `raw pg ${fmt(raw1.p50, 3)} ms`, `+${fmt(seq1.p50 - raw1.p50, 3)} ms`, '≤ +0.3 ms']);
-      rows.push(['point run_query p99, concurrency 1', `${fmt(seq1.p99, 3)} ms`, `raw pg ${fmt(raw1.p99, 3)} ms`, '', '']);
-      await rawPool.end();
-
-      // tools/list size.
-      const list = await mcp(port, key, 'tools/list', {});
-      const listBytes = Buffer.byteLength(JSON.stringify(list.body.result));
-      rows.push(['tools/list result size', `${listBytes} B`, '', '', '< 2500 B']);
-
-      // SELECT * over 200,000 rows: Sequel answers within the caps; the naive baseline reads everything.
-      const rssBefore = await serverRss(port);
-      const bigSeq = await measure(async () => {
-        const r = await mcp(port, key, 'tools/call', { name: 'run_query', arguments: { source: 'pg', sql: 'select * from big' } });
-        if (!r.body.result?.structuredContent?.truncated) throw new Error('expected a truncated result');
-      }, 1, SECONDS);
-      const rssAfter = await serverRss(port);
-      const naive = new pg.Client({ connectionString: dbUrl });
-      await naive.connect();
-      const t0 = performance.now();
-      await naive.query('select * from big');
-      const naiveMs = performance.now() - t0;
-      await naive.end();
-      rows.push(['SELECT * FROM 200k rows, p50', `${fmt(bigSeq.p50, 1)} ms`, `raw full read ${fmt(naiveMs, 0)} ms`, '', '< 100 ms']);
-      rows.push(['server RSS across those calls', `${fmt(rssAfter / 2 ** 20, 1)} MiB`, `before ${fmt(rssBefore / 2 ** 20, 1)} MiB`, `${rssAfter - rssBefore >= 0 ? '+' : ''}${fmt((rssAfter - rssBefore) / 2 ** 20, 1)} MiB`, 'flat']);
+    // ---- the same point query on the other engines, beside their raw drivers ----
+    if (on('engines')) {
+      console.log('Point query on the other engines (concurrency 16 and 1):');
+      /** @type {Array<[string, string, Record<string, unknown>]>} */
+      const engines = [];
+      if (myUrl) engines.push(['my', 'raw mysql2', { target: 'mysql', url: myUrl }]);
+      engines.push(['lite', 'raw better-sqlite3', { target: 'sqlite', file: liteFile }]);
+      engines.push(['duck', 'raw @duckdb/node-api', { target: 'duckdb', file: duckFile }]);
+      for (const [source, label, rawSpec] of engines) {
+        const raw16 = await load({ ...rawSpec, sql: POINT, concurrency: 16 });
+        const seq16 = await mcp({ ...point(source), concurrency: 16 });
+        const raw1 = await load({ ...rawSpec, sql: POINT, concurrency: 1 });
+        const seq1 = await mcp({ ...point(source), concurrency: 1 });
+        figures[`${source}_point`] = { raw16, seq16, raw1, seq1 };
+        row(`${source} point, c16`, `${fmt(seq16.rps, 0)}/s`, `${label} ${fmt(raw16.rps, 0)}/s`, pct(seq16.rps, raw16.rps), '≥ 50%', seq16.rps >= raw16.rps / 2);
+        row(`${source} point, c1 p50`, `${fmt(seq1.p50, 3)} ms`, `${label} ${fmt(raw1.p50, 3)} ms`, `+${fmt(seq1.p50 - raw1.p50, 3)} ms`, '');
+      }
     }
+
+    // ---- tools/list, and the 1,000-row answer against the same rows as JSON objects ----
+    if (on('answers')) {
+      console.log('Answer sizes:');
+      const list = await mcp({ method: 'tools/list', concurrency: 1, seconds: 1, warmupMs: 0 });
+      figures.tools_list_bytes = list.bytes;
+      row('tools/list answer', `${list.bytes} B`, '', '', '< 2500 B', list.bytes < 2500);
+      const sql = 'SELECT id, customer_id, amount, status, created_at FROM orders ORDER BY id LIMIT 1000';
+      const answer = await mcp({ tool: 'run_query', args: { source: 'pg', sql, max_rows: 1000 }, concurrency: 1, seconds: 1, warmupMs: 0 });
+      const c = new pg.Client({ connectionString: dbUrl });
+      await c.connect();
+      const objects = Buffer.byteLength(JSON.stringify((await c.query(sql)).rows));
+      await c.end();
+      figures.rows_1000 = { answerBytes: answer.bytes, jsonObjectsBytes: objects };
+      row('1,000-row answer, bytes per row (whole response)', `${fmt(answer.bytes / 1000, 1)} B`, `JSON objects ${fmt(objects / 1000, 1)} B`, pct(answer.bytes, objects), '< 50%', answer.bytes < objects / 2);
+    }
+
+    // ---- SELECT * of 200,000 rows ----
+    if (on('big')) {
+      console.log('SELECT * of 200,000 rows:');
+      const before = treeRss(server.pid);
+      const big = await mcp({ tool: 'run_query', args: { source: 'pg', sql: 'SELECT * FROM big' }, concurrency: 1 });
+      const after = treeRss(server.pid);
+      const rawBig = await load({ target: 'pg', url: dbUrl, sql: 'SELECT * FROM big', concurrency: 1, warmupMs: 0, seconds: 1 });
+      figures.select_200k = { sequel: big, rawFullRead: rawBig, rssBefore: before, rssAfter: after };
+      row('SELECT * 200k rows, p50', `${fmt(big.p50, 1)} ms, ${big.bytes} B`, `raw full read ${fmt(rawBig.p50, 0)} ms`, '', '< 100 ms within the byte cap', big.p50 < 100);
+      row('server memory across those calls', `${fmt(after / 2 ** 20, 1)} MiB`, `before ${fmt(before / 2 ** 20, 1)} MiB`, `${after >= before ? '+' : ''}${fmt((after - before) / 2 ** 20, 1)} MiB`, '< 30 MB growth', after - before < 30e6);
+    }
+
+    // ---- search_schema and describe_table on 5,000 tables ----
+    if (on('schema')) {
+      console.log(`Schema tools on ${TABLES} tables:`);
+      const names = await mcp({ tool: 'search_schema', args: { source: 'wide', detail: 'names', object_type: 'table', limit: 500 }, concurrency: 1 });
+      const describe = await mcp({ tool: 'describe_table', args: { source: 'wide', table: 'tbl_2500' }, concurrency: 1 });
+      figures.schema = { namesPage500: names, describe };
+      row('search_schema names, 500-name page', `${fmt(names.p50, 2)} ms, ${fmt(names.bytes / 500, 1)} B/table`, '', '', '≤ 20 ms, ≤ 20 B/table', names.p50 <= 20 && names.bytes / 500 <= 20);
+      row('describe_table (one of 5,000)', `${fmt(describe.p50, 2)} ms, ${describe.bytes} B`, '', '', '');
+    }
+
+    // ---- all cores: throughput with 1 and 2 workers ----
+    if (on('workers')) {
+      console.log('Workers (pg point, concurrency 16):');
+      /** @type {Record<string, unknown>} */
+      const byWorkers = {};
+      for (const w of [1, 2]) {
+        await server.stop();
+        server = await startServer(env, w);
+        const raw = await load({ target: 'pg', url: dbUrl, sql: POINT, concurrency: 16 });
+        const seq = await mcp({ ...point('pg'), concurrency: 16 });
+        byWorkers[w] = { raw, seq };
+        row(`pg point, c16, SEQUEL_WORKERS=${w}`, `${fmt(seq.rps, 0)}/s`, `raw pg ${fmt(raw.rps, 0)}/s`, pct(seq.rps, raw.rps), '');
+      }
+      figures.workers = byWorkers;
+    }
+
+    if (PEERS) await peers(dbUrl, row, figures);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await server.stop();
     const drop = new pg.Client({ connectionString: PG_URL });
     await drop.connect();
     await drop.query(`drop database if exists ${dbName} with (force)`);
@@ -274,14 +357,70 @@ async function main() {
       await c.query(`DROP DATABASE IF EXISTS ${dbName}`);
       await c.end();
     }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    agent.destroy();
+    fs.rmSync(work, { recursive: true, force: true });
   }
 
-  const header = /** @type {[string, string, string, string, string]} */ (['measurement', 'Sequel', 'baseline (same run)', 'ratio / delta', 'target']);
+  console.log('');
+  const header = { measurement: 'measurement', sequel: 'Sequel', baseline: 'baseline (same run)', ratio: 'ratio / delta', target: 'target' };
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
-  for (const r of all) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '));
+  const keys = /** @type {const} */ (['measurement', 'sequel', 'baseline', 'ratio', 'target']);
+  const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
+  for (const r of all) console.log(keys.map((k, i) => r[k].padEnd(widths[i] ?? 0)).join('  ') + ('met' in r ? (r.met ? '  met' : '  NOT met') : ''));
+  const dir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), rows, figures }, null, 2));
+  console.log(`\nFigures written to ${path.relative(ROOT, file)}`);
+}
+
+/**
+ * `--peers`: the same point query through MCP Toolbox (prebuilt postgres) and DBHub, when installed (they
+ * are not dependencies of Sequel). Each runs as a server process of its own; the load generator speaks
+ * the 2025-era flow to them.
+ * @param {string} dbUrl @param {(m: string, s: string, b: string, r: string, t: string) => void} row @param {Record<string, unknown>} figures
+ */
+async function peers(dbUrl, row, figures) {
+  console.log('Peers:');
+  const which = (/** @type {string} */ bin) => (process.env.PATH ?? '').split(':').map((d) => path.join(d, bin)).find((f) => fs.existsSync(f));
+  const local = (/** @type {string} */ rel) => [path.join(ROOT, 'node_modules', '.bin', rel)].find((f) => fs.existsSync(f)) ?? which(rel);
+  const u = new URL(dbUrl);
+  /** @type {Array<{ name: string, bin: string | undefined, args: (port: number) => string[], env: Record<string, string>, tool: string }>} */
+  const list = [
+    {
+      name: 'MCP Toolbox',
+      bin: local('toolbox'),
+      args: (p) => ['--prebuilt', 'postgres', '--port', String(p)],
+      env: { POSTGRES_HOST: u.hostname, POSTGRES_PORT: u.port || '5432', POSTGRES_DATABASE: u.pathname.slice(1), POSTGRES_USER: decodeURIComponent(u.username), POSTGRES_PASSWORD: decodeURIComponent(u.password) },
+      tool: 'execute_sql',
+    },
+    { name: 'DBHub', bin: local('dbhub'), args: (p) => ['--transport', 'http', '--port', String(p), '--dsn', dbUrl], env: {}, tool: 'execute_sql' },
+  ];
+  for (const peer of list) {
+    if (!peer.bin) {
+      console.log(`  ${peer.name}: not installed, skipped`);
+      continue;
+    }
+    const port = await freePort();
+    const child = spawn(peer.bin, peer.args(port), { env: { ...process.env, ...peer.env }, stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100; i++) {
+        const up = await new Promise((resolve) => {
+          const s = net.connect(port, '127.0.0.1');
+          s.on('connect', () => { s.end(); resolve(true); }).on('error', () => resolve(false));
+        });
+        if (up) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const c16 = await load({ target: 'mcp', port, era: 'legacy', tool: peer.tool, args: { sql: POINT }, concurrency: 16 });
+      const c1 = await load({ target: 'mcp', port, era: 'legacy', tool: peer.tool, args: { sql: POINT }, concurrency: 1 });
+      figures[`peer_${peer.name}`] = { c16, c1 };
+      row(`${peer.name} pg point`, `${c16.rps.toFixed(0)}/s c16, p50 ${c1.p50.toFixed(3)} ms c1`, '', '', '');
+    } catch (err) {
+      console.log(`  ${peer.name}: failed (${/** @type {Error} */ (err).message.slice(0, 200)})`);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }
 }
 
 main().catch((err) => {

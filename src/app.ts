@@ -3,9 +3,15 @@
  */
 import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/hono';
 import { Hono } from 'hono';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { oauthRoutes } from './auth/oauth/routes.js';
 import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
+import { HTTPException } from 'hono/http-exception';
+import { BadForm, declaredBodyLimit, frameGuard } from './web/guard.js';
+import { isStoreUnavailable } from './store/errors.js';
+import { EpochCache } from './store/changes.js';
+import type { SourceRecord } from './store/sources.js';
 import { html, page } from './web/html.js';
 import { setupRoutes } from './web/setup.js';
 
@@ -14,6 +20,11 @@ export interface App {
   mcp: McpEndpoint;
   /** Starts refusing new work (readiness goes red) before the server drains. */
   drain(): void;
+  /**
+   * Serves `POST /mcp` straight on node's request and response (McpEndpoint.handleNode) and returns true;
+   * false for every other request, which goes to `hono`.
+   */
+  node(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 export function createApp(rt: Runtime): App {
@@ -21,11 +32,22 @@ export function createApp(rt: Runtime): App {
   let draining = false;
   const resource = `${rt.config.publicUrl}/mcp`;
   const mcp = new McpEndpoint({
-    deps: { store: rt.store, manager: rt.manager, audit: rt.audit, log: rt.log, rateLimiter: rt.rateLimiter, metrics: rt.metrics, keys: rt.keys },
+    deps: {
+      store: rt.store,
+      manager: rt.manager,
+      audit: rt.audit,
+      log: rt.log,
+      rateLimiter: rt.rateLimiter,
+      metrics: rt.metrics,
+      keys: rt.keys,
+      sourceCache: new EpochCache<SourceRecord[]>(),
+    },
     auth: rt.auth,
     resource,
     resourceMetadataUrl: rt.oauth ? `${rt.config.publicUrl}/.well-known/oauth-protected-resource/mcp` : undefined,
     maxBodyBytes: rt.config.maxBodyBytes,
+    allowedHosts: rt.config.allowedHosts,
+    allowedOrigins: rt.config.allowedOrigins,
   });
   rt.metrics.gauge('sequel_mcp_in_flight', 'MCP requests being served.', () => mcp.active);
 
@@ -34,6 +56,10 @@ export function createApp(rt: Runtime): App {
     const route = c.req.routePath === '/*' ? 'other' : c.req.routePath;
     rt.metrics.httpRequests.inc({ route, status: String(c.res.status) });
   });
+
+  // Every page, present and future, refuses to be framed; every body but /mcp's (own limit) is small.
+  app.use('*', frameGuard);
+  app.use('*', declaredBodyLimit(rt.config.maxFormBytes, (p) => p === '/mcp'));
 
   // DNS-rebinding protection (MCP Streamable HTTP, "Security Warning"): Host and Origin are checked by
   // the SDK's Hono adapter before anything else reads the request.
@@ -71,15 +97,38 @@ export function createApp(rt: Runtime): App {
 
   app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((err, c) => {
-    rt.log.error('unhandled request error', { err, path: new URL(c.req.url).pathname });
+    // The client's fault, answered as such (a body over the limit, a form that does not parse).
+    if (err instanceof HTTPException) return err.getResponse();
+    if (err instanceof BadForm) return c.json({ error: 'bad_request', message: err.message }, 400);
+    const pathname = new URL(c.req.url).pathname;
+    if (isStoreUnavailable(err)) {
+      // A store that is down, locked or out of disk passes: say so, and when to try again (RFC 9110 §15.6.4).
+      rt.log.error('store unavailable', { err, path: pathname });
+      const message = 'Sequel cannot reach its store right now; try again shortly.';
+      const body = pathname === '/mcp' ? { jsonrpc: '2.0', error: { code: -32603, message }, id: null } : { error: 'store_unavailable', message };
+      return c.json(body, 503, { 'retry-after': '2' });
+    }
+    rt.log.error('unhandled request error', { err, path: pathname });
     return c.json({ error: 'internal_error', message: 'Internal server error.' }, 500);
   });
 
+  const count = (status: number) => rt.metrics.httpRequests.inc({ route: '/mcp', status: String(status) });
   return {
     hono: app,
     mcp,
     drain() {
       draining = true;
+    },
+    node(req, res) {
+      // Only POST /mcp (a query string aside) while serving; draining answers and other methods stay on Hono.
+      if (draining || req.method !== 'POST' || !(req.url === '/mcp' || req.url?.startsWith('/mcp?'))) return false;
+      mcp.handleNode(req, res).then(count, (err: unknown) => {
+        rt.log.error('unhandled request error', { err, path: '/mcp' });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal_error', message: 'Internal server error.' }));
+        else res.destroy();
+        count(500);
+      });
+      return true;
     },
   };
 }

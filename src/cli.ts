@@ -5,6 +5,7 @@
  * exits 1 with one plain sentence on stderr when something is wrong (2 for usage errors).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createApiKey, keyLabel, parseExpiry } from './auth/apiKeys.js';
 import { assertPasswordStrength, hashPassword } from './auth/passwords.js';
@@ -13,41 +14,17 @@ import type { TlsMode } from './connectors/types.js';
 import { AppError, ValidationError, errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
-import { startServer } from './server.js';
+import { startServer, type RunningServer } from './server.js';
+import { OVERVIEW, helpFor } from './cliHelp.js';
 import { addSource, maskList, nameList, setSourcePolicy, sourceView, type SourcePolicy } from './sources.js';
 import { assertRole } from './store/users.js';
 
 class UsageError extends Error {}
 
-const USAGE = `Usage: sequel <command> [options]
+/** The command being run, so a usage error can show that command's page rather than the overview. */
+let currentCommand: string | undefined;
 
-  serve [--port 7070] [--host 127.0.0.1]      run the server (the default command)
-  migrate                                     bring the store's schema up to date
-  orgs create <slug> [--name "…"]             create an organization
-  orgs list [--json]
-  users create <email> --org <slug> --role owner|admin|member [--name "…"]
-                                              password read from stdin
-  users list --org <slug> [--json]
-  users remove <email> --org <slug>           removes the member; their keys stop working
-  sources add --org <slug> --name <slug> --engine postgres|mysql|sqlite|duckdb
-              (--url <dsn-or-path> | --db-host H [--db-port P] --db-user U --database D)
-              [--description "…"] [--password-stdin] [--tls disable|require|verify-full] [--tls-ca <file>]
-              [--connect-timeout-ms N] [--pool-max N] [--max-rows N] [--timeout-ms N] [--skip-test] [--json]
-              [--allowed-schemas a,b] [--hide-tables t,s.t] [--hide-columns t.c,*ssn*] [--mask t.c:mask,*email*:hash]
-  sources policy --org <slug> --name <slug> [--allowed-schemas …] [--hide-tables …] [--hide-columns …]
-              [--mask column:mask|hash|null,…] [--json]
-                                              what tools may read (an empty value clears a list)
-  sources list --org <slug> [--json]
-  sources test --org <slug> [--name <slug>] [--json]
-  sources remove --org <slug> --name <slug>
-  keys create --org <slug> --name <name> [--sources a,b] [--expires 30d] [--json]
-  keys list --org <slug> [--json]
-  keys revoke --org <slug> <id-or-prefix>
-  authorizations list --org <slug> [--json]   OAuth apps connected to the org (client, user, created, last used)
-  authorizations revoke --org <slug> <id>     revokes it and its tokens; effective on the next request
-
-Environment: SEQUEL_DATA_DIR (./.sequel), SEQUEL_DATABASE_URL, SEQUEL_SECRET_KEY, SEQUEL_PUBLIC_URL,
-SEQUEL_HOST, SEQUEL_PORT, SEQUEL_LOG_LEVEL.`;
+const USAGE = OVERVIEW;
 
 const OPTIONS = {
   port: { type: 'string' },
@@ -149,10 +126,42 @@ async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): 
   }
 }
 
+/**
+ * The environment a `sequel` command needs in front of it to reach this server's store: the data
+ * directory when it is not the default one (the CLI would otherwise open ./.sequel, and a key created
+ * there would not authenticate here). Secrets (database URL, server key) are never printed.
+ */
+function cliPrefix(config: Config): string {
+  if (config.databaseUrl) return '';
+  if (path.resolve('.sequel') === config.dataDir) return '';
+  const dir = /^[\w@%+=:,./-]+$/.test(config.dataDir) ? config.dataDir : `'${config.dataDir.replace(/'/g, `'\\''`)}'`;
+  return `SEQUEL_DATA_DIR=${dir} `;
+}
+
+/** A listen failure as one sentence that names the port and what to do. */
+function listenError(err: unknown, config: Config): unknown {
+  const code = (err as { code?: string }).code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') {
+    return new ValidationError(
+      `port ${config.port} is already in use on ${config.host} (another Sequel, or another program). Stop it, or pick another port: sequel serve --port ${config.port + 1} (or SEQUEL_PORT=${config.port + 1}).`,
+    );
+  }
+  if (code === 'EACCES') return new ValidationError(`not allowed to listen on ${where} (ports below 1024 need privileges); use --port 7070 or another port above 1023.`);
+  if (code === 'EADDRNOTAVAIL') return new ValidationError(`cannot listen on ${where}: ${config.host} is not an address of this machine; use --host 127.0.0.1 or 0.0.0.0.`);
+  return err;
+}
+
 async function serve(config: Config): Promise<void> {
   const rt = await openRuntime(config);
   const defaults = await ensureDefaults(rt);
-  const server = await startServer(rt);
+  let server: RunningServer;
+  try {
+    server = await startServer(rt);
+  } catch (err) {
+    await rt.close();
+    throw listenError(err, config);
+  }
   const setupToken = await issueSetupToken(rt);
   const base = rt.config.publicUrl;
   const lines = [
@@ -160,9 +169,12 @@ async function serve(config: Config): Promise<void> {
     `  Sequel is running on ${server.url} (store: ${rt.store.dialect === 'sqlite' ? rt.store.location : 'PostgreSQL'})`,
     '',
     `  MCP endpoint:   ${base}/mcp`,
-    `  Get an API key: npx sequel keys create --org default --name my-laptop`,
+    `  Get an API key: ${cliPrefix(rt.config)}npx sequel keys create --org default --name my-laptop`,
     `  Then send it as "Authorization: Bearer sql_…" (e.g. claude mcp add --transport http sequel ${base}/mcp --header "Authorization: Bearer sql_…")`,
   ];
+  if (rt.config.databaseUrl || rt.config.secretKey) {
+    lines.push(`  (run it where SEQUEL_DATABASE_URL and SEQUEL_SECRET_KEY are set as they are for this server)`);
+  }
   if (defaults.demoCreated) lines.push(`  A demo data source ("demo", an online shop in SQLite) was added to the default organization.`);
   if (setupToken) lines.push('', `  One-time setup link (create the owner account): ${base}/setup?token=${setupToken}`);
   lines.push('');
@@ -185,11 +197,23 @@ async function serve(config: Config): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const v = values as Values;
-  if (v.help) {
+  const [command, sub, ...rest] = positionals;
+  currentCommand = command;
+  // Bare `sequel` prints the overview: starting a server is always an explicit `sequel serve`.
+  if (command === undefined) {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  const [command = 'serve', sub, ...rest] = positionals;
+  if (command === 'help') {
+    const page = sub === undefined ? USAGE : helpFor(sub);
+    if (page === undefined) throw new UsageError(`there is no command "${sub}"`);
+    process.stdout.write(page + '\n');
+    return;
+  }
+  if (v.help) {
+    process.stdout.write((helpFor(command) ?? USAGE) + '\n');
+    return;
+  }
   const config = loadConfig(process.env, { port: intOption(v, 'port'), host: v.host });
 
   switch (command) {
@@ -371,7 +395,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`sequel: ${errorMessage(err)}\n\n${USAGE}\n`);
+    const page = (currentCommand && helpFor(currentCommand)) || USAGE;
+    process.stderr.write(`sequel: ${errorMessage(err)}\n\n${page}\n`);
     process.exit(2);
   }
   if (err instanceof AppError) {

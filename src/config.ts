@@ -3,6 +3,7 @@
  * works on a laptop: `npm start` needs no configuration at all.
  */
 import path from 'node:path';
+import { parseTrustProxy, type TrustProxy } from './auth/clientAddress.js';
 import { ValidationError } from './errors.js';
 
 export interface Config {
@@ -28,6 +29,19 @@ export interface Config {
   demo: boolean;
   /** Largest request body accepted on /mcp, in bytes. */
   maxBodyBytes: number;
+  /** Largest request body accepted anywhere else (forms, OAuth endpoints), in bytes (SEQUEL_MAX_FORM_BYTES). */
+  maxFormBytes: number;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed when keying throttles (SEQUEL_TRUST_PROXY: a list
+   * of addresses/CIDRs, `loopback`, `private`, or a hop count). Nothing is trusted by default.
+   */
+  trustProxy: TrustProxy;
+  /**
+   * How long an idle keep-alive connection stays open, in seconds (SEQUEL_KEEP_ALIVE_SECONDS; 75). Longer
+   * than the idle timeout of common load balancers (60 s) and of HTTP clients' socket pools, so the server
+   * is never the side that closes a connection a client is about to reuse.
+   */
+  keepAliveSeconds: number;
   /** Tool calls per minute per credential (0 = unlimited). */
   rateLimitPerMinute: number;
   /** Seconds to wait for in-flight calls on shutdown. */
@@ -48,6 +62,12 @@ export interface Config {
    * though they are loopback or private addresses (SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE). Empty by default.
    */
   cimdAllowPrivateHosts: string[];
+  /**
+   * How an answered tool call's audit entry is made crash-proof before the answer leaves
+   * (SEQUEL_AUDIT_DURABILITY): `journal` (default) appends it to an fsync'd journal in the data directory,
+   * replayed into the store at the next start; `store` writes it to the store first.
+   */
+  auditDurability: 'journal' | 'store';
   /** A PEM file of extra CA certificates trusted when fetching Client ID Metadata Documents (SEQUEL_OAUTH_CIMD_CA_FILE). */
   cimdCaFile: string | undefined;
 }
@@ -110,6 +130,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw new ValidationError(`SEQUEL_LOG_LEVEL must be one of debug, info, warn, error, silent`);
   }
 
+  const auditDurability = (env.SEQUEL_AUDIT_DURABILITY?.trim() || 'journal') as Config['auditDurability'];
+  if (auditDurability !== 'journal' && auditDurability !== 'store') {
+    throw new ValidationError('SEQUEL_AUDIT_DURABILITY must be journal or store');
+  }
+
   return {
     dataDir,
     databaseUrl: env.SEQUEL_DATABASE_URL?.trim() || undefined,
@@ -122,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: level,
     demo: env.SEQUEL_DEMO !== '0' && env.SEQUEL_DEMO !== 'false',
     maxBodyBytes: intEnv(env, 'SEQUEL_MAX_BODY_BYTES', 1024 * 1024),
+    maxFormBytes: Math.max(1024, intEnv(env, 'SEQUEL_MAX_FORM_BYTES', 64 * 1024)),
+    trustProxy: parseTrustProxy(env.SEQUEL_TRUST_PROXY),
+    keepAliveSeconds: Math.max(1, intEnv(env, 'SEQUEL_KEEP_ALIVE_SECONDS', 75)),
     rateLimitPerMinute: intEnv(env, 'SEQUEL_RATE_LIMIT_PER_MINUTE', 600),
     shutdownGraceSeconds: intEnv(env, 'SEQUEL_SHUTDOWN_GRACE_SECONDS', 20),
     oauth: env.SEQUEL_OAUTH !== '0' && env.SEQUEL_OAUTH !== 'false',
@@ -130,5 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     refreshGraceSeconds: intEnv(env, 'SEQUEL_REFRESH_GRACE_SECONDS', 30),
     cimdAllowPrivateHosts: listEnv(env, 'SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE').map((h) => h.toLowerCase()),
     cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
+    auditDurability,
   };
 }

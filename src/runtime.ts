@@ -13,7 +13,7 @@ import { createOAuthServer, type OAuthServer } from './auth/oauth/provider.js';
 import type { Config } from './config.js';
 import { createConnector } from './connectors/index.js';
 import { ConnectorManager } from './connectors/manager.js';
-import { AppError } from './errors.js';
+import { AppError, ConflictError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { RateLimiter } from './mcp/rateLimit.js';
 import { Metrics } from './metrics.js';
@@ -73,7 +73,17 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     config: (source) => connectionConfig(keys, source),
     logger: log,
   });
-  const audit = new AuditWriter(store, log);
+  const audit = new AuditWriter(store, log, {
+    durability: config.auditDurability,
+    journalDir: path.join(config.dataDir, 'audit-journal'),
+  });
+  try {
+    // Entries a crashed process acknowledged but had not stored yet (idempotent: see src/audit.ts).
+    await audit.recover();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   let oauthServer: OAuthServer | undefined;
   if (config.oauth) {
     try {
@@ -97,7 +107,7 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     ...(oauthServer ? { oauth: oauthServer.verifier, oauthServer } : {}),
     async close(graceMs = 0) {
       await manager.close(graceMs);
-      await audit.flush();
+      await audit.close();
       await oauthServer?.close();
       await store.close();
     },
@@ -117,8 +127,14 @@ export async function ensureDefaults(rt: Runtime): Promise<{ orgCreated: boolean
   let orgCreated = false;
   let org = await rt.store.orgs.bySlug(DEFAULT_ORG);
   if (!org && (await rt.store.orgs.list()).length === 0) {
-    org = await rt.store.orgs.create(DEFAULT_ORG, 'Default organization');
-    orgCreated = true;
+    try {
+      org = await rt.store.orgs.create(DEFAULT_ORG, 'Default organization');
+      orgCreated = true;
+    } catch (err) {
+      // Another replica starting at the same moment created it first: use theirs.
+      if (!(err instanceof ConflictError)) throw err;
+      org = await rt.store.orgs.bySlug(DEFAULT_ORG);
+    }
   }
   let demoCreated = false;
   if (org && rt.config.demo && !(await rt.store.settings.get(DEMO_DONE_KEY))) {
@@ -127,14 +143,19 @@ export async function ensureDefaults(rt: Runtime): Promise<{ orgCreated: boolean
     const file = path.join(rt.config.dataDir, 'demo.sqlite');
     await ensureDemoDatabase(file);
     if (!(await rt.store.sources.byName(org.id, DEMO_SOURCE.name))) {
-      const source = await addSource(rt.store, rt.keys, org.id, {
-        name: DEMO_SOURCE.name,
-        engine: 'sqlite',
-        url: file,
-        description: DEMO_SOURCE.description,
-      });
-      for (const d of DEMO_DESCRIPTIONS) await rt.store.descriptions.set(source.id, d, null);
-      demoCreated = true;
+      try {
+        const source = await addSource(rt.store, rt.keys, org.id, {
+          name: DEMO_SOURCE.name,
+          engine: 'sqlite',
+          url: file,
+          description: DEMO_SOURCE.description,
+        });
+        for (const d of DEMO_DESCRIPTIONS) await rt.store.descriptions.set(source.id, d, null);
+        demoCreated = true;
+      } catch (err) {
+        // A replica starting at the same moment added it first.
+        if (!(err instanceof ConflictError)) throw err;
+      }
     }
     await rt.store.settings.set(DEMO_DONE_KEY, new Date().toISOString());
   }
@@ -160,6 +181,11 @@ export async function checkSetupToken(rt: Runtime, token: string): Promise<boole
   if (!token) return false;
   const stored = await rt.store.settings.get(SETUP_TOKEN_KEY);
   return stored !== undefined && stored === rt.keys.hash('sessions', token);
+}
+
+/** Whether a one-time setup link is outstanding (its hash is stored). */
+export async function setupPending(rt: Runtime): Promise<boolean> {
+  return (await rt.store.settings.get(SETUP_TOKEN_KEY)) !== undefined;
 }
 
 export async function consumeSetupToken(rt: Runtime): Promise<void> {

@@ -2,7 +2,8 @@
  * Starts the HTTP server and shuts it down gracefully: on SIGTERM/SIGINT, readiness goes red, new MCP
  * calls get 503, in-flight calls finish (up to the grace period), the audit log is flushed, pools close.
  */
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from './app.js';
 import type { Runtime } from './runtime.js';
@@ -16,9 +17,17 @@ export interface RunningServer {
 
 export async function startServer(rt: Runtime): Promise<RunningServer> {
   const app = createApp(rt);
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.hono.fetch, hostname: rt.config.host, port: rt.config.port }, () => resolve(s));
-    s.once('error', reject);
+  const hono = getRequestListener(app.hono.fetch, { hostname: rt.config.host });
+  // POST /mcp is answered on node's own objects (app.node); everything else goes through Hono.
+  const server = http.createServer({ noDelay: true }, (req, res) => {
+    if (!app.node(req, res)) void hono(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(rt.config.port, rt.config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;

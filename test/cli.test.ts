@@ -49,7 +49,7 @@ describe('sequel CLI', () => {
     expect(dup.stderr).toContain('already exists');
     const usage = await sequel(['orgs', 'frobnicate']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('Usage: sequel');
+    expect(usage.stderr).toContain('sequel orgs create <slug>');
   });
 
   it('creates a user with the password from stdin, never echoing it', async () => {

@@ -1,23 +1,42 @@
 /**
- * Bearer verification for /mcp (RFC 6750). A `sql_…` token is an API key, looked up by its keyed hash on
- * every request — no cache, so a revoked key fails on the very next request on every replica (BRIEF §1).
- * Anything else is handed to the OAuth access-token verifier when OAuth is configured.
+ * Bearer verification for /mcp (RFC 6750). A `sql_…` token is an API key, found by its keyed hash;
+ * anything else is handed to the OAuth access-token verifier when OAuth is configured.
+ *
+ * Credentials are kept in memory, tagged with the store's change epoch (store/changes.ts) they were read
+ * at, and every request reads the epoch first: any write that could revoke, expire, narrow or re-own a
+ * credential moves the epoch in its own transaction, so a revoked key still fails on the very next request
+ * on every replica (BRIEF §1) while an unchanged one costs one single-row read instead of a join.
  */
 import { AuthError } from '../errors.js';
 import type { ServerKeys } from '../secrets.js';
+import { EpochCache } from '../store/changes.js';
 import type { Store } from '../store/index.js';
 import { hashApiKey, isWellFormedApiKey, keyLabel, looksLikeApiKey } from './apiKeys.js';
 import { MCP_SCOPE, type Principal } from './principal.js';
 
 /** Verifies an OAuth access token for the MCP resource (implemented by the OAuth provider). */
 export interface AccessTokenVerifier {
-  verify(token: string): Promise<Principal>;
+  /** `epoch`: the store's change epoch read for this request; results may be reused within it. */
+  verify(token: string, epoch?: number): Promise<Principal>;
+}
+
+/** A request's principal and the change epoch it was checked at (for the request's other caches). */
+export interface Authenticated {
+  principal: Principal;
+  epoch: number;
+}
+
+interface CachedKey {
+  principal: Principal;
+  lastUsedMs: number;
 }
 
 /** last_used_at is written at most this often per key, so that a busy key does not write on every call. */
 const TOUCH_INTERVAL_MS = 60_000;
 
 export class BearerAuthenticator {
+  private readonly keyCache = new EpochCache<CachedKey>();
+
   constructor(
     private readonly store: Store,
     private readonly keys: ServerKeys,
@@ -32,31 +51,55 @@ export class BearerAuthenticator {
   }
 
   async authenticate(header: string | null | undefined): Promise<Principal> {
+    return (await this.check(header)).principal;
+  }
+
+  /** Authenticates, returning the change epoch the credential was checked at as well. */
+  async check(header: string | null | undefined): Promise<Authenticated> {
     if (!header) throw new AuthError('MISSING_CREDENTIALS', 'Missing Authorization header: send "Authorization: Bearer sql_…" (an API key) or an OAuth access token.');
     const token = BearerAuthenticator.tokenFrom(header);
     if (!token) throw new AuthError('INVALID_TOKEN', 'The Authorization header must be "Bearer <token>".');
-    if (looksLikeApiKey(token)) return this.apiKey(token);
-    if (this.oauth) return this.oauth.verify(token);
-    throw new AuthError('INVALID_TOKEN', 'The bearer token is not a valid Sequel API key.');
+    const apiKey = looksLikeApiKey(token);
+    if (!apiKey && !this.oauth) throw new AuthError('INVALID_TOKEN', 'The bearer token is not a valid Sequel API key.');
+    // Read before the credential: a change committed in between moves the epoch past the one the
+    // credential is cached under, so the next request reads it again (never the other way round).
+    const epoch = await this.store.epoch.current();
+    const principal = apiKey ? await this.apiKey(token, epoch) : await this.oauth!.verify(token, epoch);
+    return { principal, epoch };
   }
 
-  private async apiKey(token: string): Promise<Principal> {
+  private async apiKey(token: string, epoch: number): Promise<Principal> {
     const invalid = () => new AuthError('INVALID_TOKEN', 'The API key is invalid, revoked or expired.');
     if (!isWellFormedApiKey(token)) throw invalid();
-    const key = await this.store.apiKeys.findActiveByHash(hashApiKey(this.keys, token));
-    if (!key) throw invalid();
+    const hash = hashApiKey(this.keys, token);
     const nowMs = Date.now();
-    if (key.expires_at !== null && Date.parse(key.expires_at) <= nowMs) throw invalid();
-    if (key.last_used_at === null || nowMs - Date.parse(key.last_used_at) > TOUCH_INTERVAL_MS) {
+    const cached = this.keyCache.get(hash, epoch, nowMs);
+    if (cached) {
+      if (nowMs - cached.lastUsedMs > TOUCH_INTERVAL_MS) {
+        cached.lastUsedMs = nowMs;
+        await this.store.apiKeys.touch(cached.principal.credential.id, new Date(nowMs).toISOString()).catch(() => undefined);
+      }
+      return cached.principal;
+    }
+    const key = await this.store.apiKeys.findActiveByHash(hash);
+    if (!key) throw invalid();
+    const expiresMs = key.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(key.expires_at);
+    if (expiresMs <= nowMs) throw invalid();
+    let lastUsedMs = key.last_used_at === null ? 0 : Date.parse(key.last_used_at);
+    if (nowMs - lastUsedMs > TOUCH_INTERVAL_MS) {
+      lastUsedMs = nowMs;
       // A failure to record usage must not fail the call.
       await this.store.apiKeys.touch(key.id, new Date(nowMs).toISOString()).catch(() => undefined);
     }
-    return {
+    // Shared by every request of this key until the epoch moves: frozen, so no caller can alter another's.
+    const principal: Principal = Object.freeze({
       orgId: key.org_id,
       userId: key.created_by_user_id,
-      credential: { kind: 'api_key', id: key.id, label: keyLabel(key) },
-      sourceIds: key.source_ids,
-      scopes: [MCP_SCOPE],
-    };
+      credential: Object.freeze({ kind: 'api_key' as const, id: key.id, label: keyLabel(key) }),
+      sourceIds: key.source_ids === null ? null : (Object.freeze([...key.source_ids]) as string[]),
+      scopes: Object.freeze([MCP_SCOPE]) as string[],
+    });
+    this.keyCache.set(hash, epoch, { principal, lastUsedMs }, expiresMs);
+    return principal;
   }
 }

@@ -5,7 +5,9 @@ export interface Principal {
   userId: string | null;
   credential:
     | { kind: 'api_key'; id: string; label: string }
-    | { kind: 'oauth'; id: string; label: string; clientId: string };
+    | { kind: 'oauth'; id: string; label: string; clientId: string }
+    /** An admin's query in the dashboard's playground: audited like a model's call, marked as such. */
+    | { kind: 'playground'; id: string; label: string };
   /** Source ids this credential may reach; null = all of the org's sources. */
   sourceIds: string[] | null;
   /** OAuth scopes granted; API keys carry the default scope. */

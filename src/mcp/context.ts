@@ -11,6 +11,7 @@ import type { Catalog, CatalogColumn, CatalogTable } from '../connectors/types.j
 import { ToolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { EpochCache } from '../store/changes.js';
 import { compileGovernance, type Governance } from '../governance/policy.js';
 import type { Store } from '../store/index.js';
 import type { ServerKeys } from '../secrets.js';
@@ -29,6 +30,11 @@ export interface McpDeps {
   metrics: Metrics;
   /** The server keys: `hash` masking is keyed with a key derived per organization. */
   keys: ServerKeys;
+  /**
+   * Each organization's sources, kept under the store's change epoch (store/changes.ts), which every
+   * write to sources moves; absent, every call reads them from the store.
+   */
+  sourceCache?: EpochCache<SourceRecord[]> | undefined;
 }
 
 export interface DescribedColumn extends CatalogColumn {
@@ -66,15 +72,28 @@ export class ToolContext {
   constructor(
     readonly deps: McpDeps,
     readonly principal: Principal,
+    /** The change epoch the principal was authenticated at, when known. */
+    readonly epoch?: number,
   ) {}
 
   /** The org's sources this credential may reach. */
   visibleSources(): Promise<SourceRecord[]> {
-    this.sourcesCache ??= this.deps.store.sources.list(this.principal.orgId).then((all) => {
+    this.sourcesCache ??= this.orgSources().then((all) => {
       const allowed = this.principal.sourceIds;
       return allowed === null ? all : all.filter((s) => allowed.includes(s.id));
     });
     return this.sourcesCache;
+  }
+
+  private async orgSources(): Promise<SourceRecord[]> {
+    const { sourceCache, store } = this.deps;
+    const orgId = this.principal.orgId;
+    if (!sourceCache || this.epoch === undefined) return store.sources.list(orgId);
+    const hit = sourceCache.get(orgId, this.epoch);
+    if (hit) return hit;
+    const all = await store.sources.list(orgId);
+    sourceCache.set(orgId, this.epoch, all);
+    return all;
   }
 
   /**
@@ -175,10 +194,10 @@ export class ToolContext {
       result = errorResult(te.code, te.message);
     }
     const duration = performance.now() - started;
-    this.deps.metrics.toolCalls.inc({ tool, outcome });
-    this.deps.metrics.toolSeconds.observe({ tool }, duration / 1000);
     const p = this.principal;
-    this.deps.audit.write({
+    // The answer waits until its audit entry is durable (src/audit.ts): a crash after answering loses no
+    // entry. An entry that can be recorded nowhere withholds the result (fail closed).
+    const recorded = this.deps.audit.write({
       at: new Date().toISOString(),
       org_id: p.orgId,
       user_id: p.userId,
@@ -195,6 +214,15 @@ export class ToolContext {
       error,
       governance: governance ?? (note.masked ? `masked:${note.masked.columns} column${note.masked.columns === 1 ? '' : 's'} (${note.masked.modes.join(', ')}), ${note.masked.values} values` : null),
     });
+    try {
+      await recorded;
+    } catch (err) {
+      this.deps.log.error('tool result withheld: its audit entry could not be recorded', { err, tool, orgId: p.orgId });
+      outcome = 'INTERNAL_ERROR';
+      result = errorResult('INTERNAL_ERROR', 'The audit trail could not be written, so the result is withheld; try again shortly.');
+    }
+    this.deps.metrics.toolCalls.inc({ tool, outcome });
+    this.deps.metrics.toolSeconds.observe({ tool }, duration / 1000);
     return result;
   }
 }

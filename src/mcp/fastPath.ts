@@ -39,8 +39,13 @@ function accepts(header: string | null, type: string): boolean {
   return header !== null && header.split(',').some((part) => part.split(';')[0]!.trim().toLowerCase() === type);
 }
 
+/** Header access as both web `Headers` and a node request adapter offer it. */
+export interface HeaderSource {
+  get(name: string): string | null;
+}
+
 /** The fast-path call this request is, or undefined when the SDK must answer it. */
-export function classify(headers: Headers, body: unknown): FastCall | undefined {
+export function classify(headers: HeaderSource, body: unknown): FastCall | undefined {
   if (!isObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call') return undefined;
   const id = body.id;
   if (typeof id !== 'string' && !(typeof id === 'number' && Number.isInteger(id))) return undefined;
@@ -68,12 +73,20 @@ export function classify(headers: Headers, body: unknown): FastCall | undefined 
   return { era: 'legacy', id, tool, args };
 }
 
+/** The constant parts of a 2026-07-28 result, serialized once: the server's identity first, completeness last. */
+const MODERN_HEAD = `{"_meta":${JSON.stringify({ [SERVER_INFO_KEY]: SERVER_INFO })},`;
+const MODERN_TAIL = ',"resultType":"complete"}';
+
+/**
+ * The JSON-RPC answer's text: `{"jsonrpc":"2.0","id":…,"result":…}`, with the 2026-07-28 envelope
+ * (server identity, `resultType: complete`) spliced around the tool's result without re-serializing it.
+ */
+export async function answer(call: FastCall, ctx: ToolContext, signal: AbortSignal): Promise<string> {
+  const result = JSON.stringify(await callTool(ctx, call.tool, call.args as Record<string, unknown>, signal));
+  const payload = call.era === 'modern' ? (result === '{}' ? `${MODERN_HEAD.slice(0, -1)}${MODERN_TAIL}` : MODERN_HEAD + result.slice(1, -1) + MODERN_TAIL) : result;
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":${payload}}`;
+}
+
 export async function serve(call: FastCall, ctx: ToolContext, signal: AbortSignal): Promise<Response> {
-  const result: Record<string, unknown> = { ...(await callTool(ctx, call.tool, call.args as Record<string, unknown>, signal)) };
-  // 2026-07-28 results carry the server's identity and say they are complete (no input required).
-  const payload = call.era === 'modern' ? { _meta: { [SERVER_INFO_KEY]: SERVER_INFO }, ...result, resultType: 'complete' } : result;
-  return new Response(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: payload }), {
-    status: 200,
-    headers: { 'content-type': 'application/json' },
-  });
+  return new Response(await answer(call, ctx, signal), { status: 200, headers: { 'content-type': 'application/json' } });
 }

@@ -11,13 +11,19 @@
  *      RFC 9728 resource metadata) → 401/403;
  *   5. the MCP SDK's stateless handler (2026-07-28 per-request envelope, and the 2025-era `initialize`
  *      flow through its legacy stateless fallback).
+ *
+ * `handleNode` is the same endpoint on node's own request and response objects, which the server uses for
+ * `POST /mcp` (server.ts): a plain tools/call is read, authenticated, run and answered with one socket
+ * write and no web `Request`/`Response`, Hono routing or web streams in between; anything else is handed
+ * to `fetch` as a web request built from the bytes already read.
  */
-import { createMcpHandler, isJsonContentType, type McpHttpHandler } from '@modelcontextprotocol/server';
-import type { BearerAuthenticator } from '../auth/bearer.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createMcpHandler, isJsonContentType, validateHostHeader, validateOriginHeader, type McpHttpHandler } from '@modelcontextprotocol/server';
+import type { Authenticated, BearerAuthenticator } from '../auth/bearer.js';
 import { MCP_SCOPE, type Principal } from '../auth/principal.js';
 import { AuthError, errorMessage } from '../errors.js';
 import { ToolContext, type McpDeps } from './context.js';
-import { classify, serve } from './fastPath.js';
+import { answer, classify, serve, type HeaderSource } from './fastPath.js';
 import { buildMcpServer } from './server.js';
 
 export interface McpEndpointOptions {
@@ -30,6 +36,78 @@ export interface McpEndpointOptions {
   maxBodyBytes: number;
   /** Answer plain tools/call requests without the SDK's per-request machinery (default true). */
   fastPath?: boolean;
+  /** For handleNode: the Host and Origin allow-lists (hostnames), as app.ts gives the SDK middleware. */
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+}
+
+/** Node's request headers as the fast path's classifier reads them. */
+function nodeHeaders(req: IncomingMessage): HeaderSource {
+  return {
+    get(name) {
+      const v = req.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
+}
+
+/** The body as bytes, or null when it is larger than `max` (reading stops there). */
+function readNode(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > max) {
+        done = true;
+        req.resume();
+        resolve(null);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.once('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.once('error', (err) => {
+      if (!done) {
+        done = true;
+        reject(err);
+      }
+    });
+  });
+}
+
+/** Writes a web Response to node's response, streaming its body (an SSE answer stays a stream). */
+async function writeWeb(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers['set-cookie'] = cookies;
+  if (!response.body) {
+    res.writeHead(response.status, headers).end();
+    return;
+  }
+  const text = headers['content-type'] === 'application/json' ? await response.text() : undefined;
+  if (text !== undefined) {
+    // A JSON answer in one write, headers included.
+    headers['content-length'] = String(Buffer.byteLength(text));
+    res.writeHead(response.status, headers).end(text);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  res.flushHeaders();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    if (res.destroyed) break;
+    res.write(chunk);
+  }
+  res.end();
 }
 
 /** The body as text, or null when it is larger than `max` bytes (read no further than that). */
@@ -73,7 +151,7 @@ export class McpEndpoint {
         const principal = ctx.authInfo?.extra?.principal as Principal | undefined;
         // The endpoint authenticates before the SDK sees the request; a missing principal is a bug.
         if (!principal) throw new Error('MCP request reached the server factory without a principal');
-        return buildMcpServer(opts.deps, principal);
+        return buildMcpServer(opts.deps, principal, ctx.authInfo?.extra?.epoch as number | undefined);
       },
       {
         maxRequestBodySize: opts.maxBodyBytes,
@@ -100,6 +178,93 @@ export class McpEndpoint {
     return rpcError(401, -32001, err.message, { 'www-authenticate': `Bearer ${params.join(', ')}` });
   }
 
+  /** Authentication and the scope check: the principal, or the refusal to send. */
+  private async authenticate(header: string | null | undefined): Promise<Authenticated | Response> {
+    let auth: Authenticated;
+    try {
+      auth = await this.opts.auth.check(header);
+    } catch (err) {
+      if (err instanceof AuthError) return this.challenge(err);
+      throw err;
+    }
+    if (!auth.principal.scopes.includes(MCP_SCOPE)) {
+      return this.challenge(new AuthError('INSUFFICIENT_SCOPE', `This token lacks the "${MCP_SCOPE}" scope.`, MCP_SCOPE));
+    }
+    return auth;
+  }
+
+  /**
+   * `POST /mcp` on node's objects, in the same order of checks as `fetch` plus the Host/Origin checks
+   * app.ts otherwise runs as middleware. Resolves with the response status once it is written.
+   */
+  async handleNode(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const o = this.opts;
+    const host = validateHostHeader(req.headers.host, o.allowedHosts ?? []);
+    const origin = host.ok ? validateOriginHeader(req.headers.origin, o.allowedOrigins ?? []) : host;
+    if (!origin.ok) return this.writeRefusal(res, json(403, { jsonrpc: '2.0', error: { code: -32000, message: origin.message }, id: null }));
+    if (Number(req.headers['content-length'] ?? '0') > o.maxBodyBytes) {
+      return this.writeRefusal(res, rpcError(413, -32000, `Request body too large (limit ${o.maxBodyBytes} bytes).`));
+    }
+    const auth = await this.authenticate(req.headers.authorization);
+    if (auth instanceof Response) return this.writeRefusal(res, auth);
+    this.inFlight++;
+    try {
+      const body = await readNode(req, o.maxBodyBytes);
+      if (body === null) return this.writeRefusal(res, rpcError(413, -32000, `Request body too large (limit ${o.maxBodyBytes} bytes).`));
+      // One controller per request, aborted only if the client goes away before the answer is written.
+      const abort = new AbortController();
+      const onClose = () => {
+        if (!res.writableFinished) abort.abort();
+      };
+      res.once('close', onClose);
+      let parsedBody: unknown;
+      if (o.fastPath !== false && isJsonContentType(req.headers['content-type'] ?? null)) {
+        try {
+          parsedBody = JSON.parse(body.toString('utf8'));
+        } catch {
+          // Not JSON: the SDK answers the parse error from the original bytes.
+        }
+        const call = parsedBody === undefined ? undefined : classify(nodeHeaders(req), parsedBody);
+        if (call) {
+          const text = await answer(call, new ToolContext(o.deps, auth.principal, auth.epoch), abort.signal);
+          // Headers and body in one write (node sends them together when end() carries the body).
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+          return 200;
+        }
+      }
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+      }
+      const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`, { method: 'POST', headers, body: body.toString('utf8'), signal: abort.signal });
+      const response = await this.sdk(request, auth, parsedBody);
+      await writeWeb(res, response);
+      return response.status;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async writeRefusal(res: ServerResponse, response: Response): Promise<number> {
+    await writeWeb(res, response);
+    return response.status;
+  }
+
+  private sdk(request: Request, auth: Authenticated, parsedBody: unknown): Promise<Response> {
+    const { principal, epoch } = auth;
+    return this.handler.fetch(request, {
+      ...(parsedBody === undefined ? {} : { parsedBody }),
+      authInfo: {
+        token: '',
+        clientId: principal.credential.kind === 'oauth' ? principal.credential.clientId : principal.credential.id,
+        scopes: principal.scopes,
+        resource: new URL(this.opts.resource),
+        extra: { principal, epoch },
+      },
+    });
+  }
+
   async fetch(req: Request): Promise<Response> {
     if (req.method !== 'POST') {
       // Stateless server: no standalone SSE stream (GET) and no sessions to DELETE (Streamable HTTP §2.2, §2.5).
@@ -109,16 +274,9 @@ export class McpEndpoint {
     if (length > this.opts.maxBodyBytes) {
       return rpcError(413, -32000, `Request body too large (limit ${this.opts.maxBodyBytes} bytes).`);
     }
-    let principal: Principal;
-    try {
-      principal = await this.opts.auth.authenticate(req.headers.get('authorization'));
-    } catch (err) {
-      if (err instanceof AuthError) return this.challenge(err);
-      throw err;
-    }
-    if (!principal.scopes.includes(MCP_SCOPE)) {
-      return this.challenge(new AuthError('INSUFFICIENT_SCOPE', `This token lacks the "${MCP_SCOPE}" scope.`, MCP_SCOPE));
-    }
+    const auth = await this.authenticate(req.headers.get('authorization'));
+    if (auth instanceof Response) return auth;
+    const { principal, epoch } = auth;
     this.inFlight++;
     try {
       let parsedBody: unknown;
@@ -133,18 +291,9 @@ export class McpEndpoint {
           request = new Request(req.url, { method: 'POST', headers: req.headers, body: text });
         }
         const call = parsedBody === undefined ? undefined : classify(req.headers, parsedBody);
-        if (call) return await serve(call, new ToolContext(this.opts.deps, principal), req.signal);
+        if (call) return await serve(call, new ToolContext(this.opts.deps, principal, epoch), req.signal);
       }
-      return await this.handler.fetch(request, {
-        ...(parsedBody === undefined ? {} : { parsedBody }),
-        authInfo: {
-          token: '',
-          clientId: principal.credential.kind === 'oauth' ? principal.credential.clientId : principal.credential.id,
-          scopes: principal.scopes,
-          resource: new URL(this.opts.resource),
-          extra: { principal },
-        },
-      });
+      return await this.sdk(request, auth, parsedBody);
     } finally {
       this.inFlight--;
     }

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { AuditLogTable, DB } from './db.js';
 
 export type AuditEntry = Omit<Insertable<AuditLogTable>, 'id'>;
@@ -11,8 +11,10 @@ export interface AuditFilter {
   orgId: string;
   tool?: string | undefined;
   sourceName?: string | undefined;
+  sourceId?: string | undefined;
   credentialId?: string | undefined;
   userId?: string | undefined;
+  /** `ok` for successes, `error` for every failure, or one failure code. */
   outcome?: string | undefined;
   /** ISO time bounds. */
   since?: string | undefined;
@@ -22,29 +24,134 @@ export interface AuditFilter {
   limit?: number | undefined;
 }
 
+/** One day of the overview: calls per source, failures, and the 95th-percentile duration. */
+export interface AuditDay {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  calls: number;
+  errors: number;
+  p95Ms: number | null;
+  bySource: Array<{ source: string; calls: number }>;
+}
+
 export class AuditLog {
   constructor(private readonly db: Kysely<DB>) {}
 
+  /**
+   * Inserts entries; one with an `entry_id` already stored is skipped, which makes replaying the audit
+   * journal after a crash idempotent. One transaction, so a batch is stored whole or not at all.
+   */
   async insertMany(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    // Chunked: SQLite caps bound variables per statement.
-    for (let i = 0; i < entries.length; i += 50) {
-      await this.db.insertInto('audit_log').values(entries.slice(i, i + 50)).execute();
+    await this.db.transaction().execute(async (trx) => {
+      // Chunked: SQLite caps bound variables per statement.
+      for (let i = 0; i < entries.length; i += 50) {
+        await trx
+          .insertInto('audit_log')
+          .values(entries.slice(i, i + 50))
+          .onConflict((oc) => oc.column('entry_id').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  /** How many of these entry ids are stored (crash-recovery tests count with it). */
+  async countEntryIds(ids: string[]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const r = await this.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('entry_id', 'in', ids.slice(i, i + 500))
+        .executeTakeFirstOrThrow();
+      n += Number(r.n);
     }
+    return n;
+  }
+
+  /**
+   * The filtered page query, newest first (keyset on `id`). Exposed so tests can read the database's
+   * plan for it. Each equality filter has an `(org_id, <column>, id)` index (migration 003).
+   */
+  listQuery(f: AuditFilter): SelectQueryBuilder<DB, 'audit_log', AuditLogTable> {
+    let q = this.db.selectFrom('audit_log').selectAll().where('org_id', '=', f.orgId);
+    if (f.tool) q = q.where('tool', '=', f.tool);
+    if (f.sourceId) q = q.where('source_id', '=', f.sourceId);
+    if (f.sourceName) q = q.where('source_name', '=', f.sourceName);
+    if (f.credentialId) q = q.where('credential_id', '=', f.credentialId);
+    if (f.userId) q = q.where('user_id', '=', f.userId);
+    if (f.outcome === 'error') q = q.where('outcome', '<>', 'ok');
+    else if (f.outcome) q = q.where('outcome', '=', f.outcome);
+    if (f.since) q = q.where('at', '>=', f.since);
+    if (f.until) q = q.where('at', '<', f.until);
+    if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
+    return q.orderBy('id', 'desc').limit(Math.min(Math.max(f.limit ?? 100, 1), 10_000)) as unknown as SelectQueryBuilder<DB, 'audit_log', AuditLogTable>;
   }
 
   /** Newest first. */
   async list(f: AuditFilter): Promise<AuditRecord[]> {
-    let q = this.db.selectFrom('audit_log').selectAll().where('org_id', '=', f.orgId);
-    if (f.tool) q = q.where('tool', '=', f.tool);
-    if (f.sourceName) q = q.where('source_name', '=', f.sourceName);
-    if (f.credentialId) q = q.where('credential_id', '=', f.credentialId);
-    if (f.userId) q = q.where('user_id', '=', f.userId);
-    if (f.outcome) q = q.where('outcome', '=', f.outcome);
-    if (f.since) q = q.where('at', '>=', f.since);
-    if (f.until) q = q.where('at', '<', f.until);
-    if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
-    const rows = await q.orderBy('id', 'desc').limit(Math.min(Math.max(f.limit ?? 100, 1), 10_000)).execute();
+    const rows = await this.listQuery(f).execute();
     return rows.map((r) => ({ ...r, id: Number(r.id), row_count: r.row_count === null ? null : Number(r.row_count), duration_ms: Number(r.duration_ms) }));
   }
+
+  /** Distinct tools and outcomes seen recently, for the filter menus. */
+  async facets(orgId: string, since: string): Promise<{ tools: string[]; outcomes: string[] }> {
+    const tools = await this.db.selectFrom('audit_log').select('tool').distinct().where('org_id', '=', orgId).where('at', '>=', since).execute();
+    const outcomes = await this.db.selectFrom('audit_log').select('outcome').distinct().where('org_id', '=', orgId).where('at', '>=', since).execute();
+    return { tools: tools.map((t) => t.tool).sort(), outcomes: outcomes.map((o) => o.outcome).sort() };
+  }
+
+  /**
+   * Calls per day and source, failures and the p95 duration per day, from `since` (UTC days). Days
+   * without calls are absent. Scopes every query by the org (the `(org_id, at)` index).
+   */
+  async overview(orgId: string, since: string, scope: { userId?: string | undefined } = {}): Promise<AuditDay[]> {
+    const day = sql<string>`substr(at, 1, 10)`;
+    let q = this.db
+      .selectFrom('audit_log')
+      .select([
+        day.as('day'),
+        'source_name',
+        (eb) => eb.fn.countAll<string | number>().as('calls'),
+        sql<string | number>`sum(case when outcome = 'ok' then 0 else 1 end)`.as('errors'),
+      ])
+      .where('org_id', '=', orgId)
+      .where('at', '>=', since);
+    if (scope.userId) q = q.where('user_id', '=', scope.userId);
+    const rows = await q.groupBy([day, 'source_name']).execute();
+    const days = new Map<string, AuditDay>();
+    for (const r of rows) {
+      let d = days.get(r.day);
+      if (!d) {
+        d = { day: r.day, calls: 0, errors: 0, p95Ms: null, bySource: [] };
+        days.set(r.day, d);
+      }
+      const calls = Number(r.calls);
+      d.calls += calls;
+      d.errors += Number(r.errors);
+      d.bySource.push({ source: r.source_name ?? '(none)', calls });
+    }
+    // p95 per day: the value at rank ceil(0.95 n) (nearest-rank method), read with one indexed range
+    // scan and an ORDER BY … OFFSET per day, which both dialects run the same way.
+    for (const d of days.values()) {
+      const offset = Math.max(0, Math.ceil(0.95 * d.calls) - 1);
+      let pq = this.db
+        .selectFrom('audit_log')
+        .select('duration_ms')
+        .where('org_id', '=', orgId)
+        .where('at', '>=', d.day)
+        .where('at', '<', nextDay(d.day));
+      if (scope.userId) pq = pq.where('user_id', '=', scope.userId);
+      const p = await pq.orderBy('duration_ms').limit(1).offset(offset).executeTakeFirst();
+      d.p95Ms = p ? Number(p.duration_ms) : null;
+      d.bySource.sort((a, b) => b.calls - a.calls || a.source.localeCompare(b.source));
+    }
+    return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+  }
+}
+
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }

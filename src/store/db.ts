@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
 import pg from 'pg';
+import { postgresEpoch, sqliteEpoch, type ChangeEpoch } from './changes.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
@@ -89,10 +90,13 @@ export interface DescriptionsTable {
 
 export interface AuditLogTable {
   id: Generated<number>;
+  /** Unique per entry (a random UUID), so replaying the audit journal after a crash writes nothing twice; null before migration 003. */
+  entry_id: string | null;
   at: string;
   org_id: string;
   user_id: string | null;
-  credential_kind: 'api_key' | 'oauth';
+  /** `playground`: an admin's query from the dashboard's playground (credential_id is the user's id). */
+  credential_kind: 'api_key' | 'oauth' | 'playground';
   credential_id: string;
   /** The key's name and prefix, or the OAuth client's name, as it was at the time. */
   credential_label: string;
@@ -109,6 +113,18 @@ export interface AuditLogTable {
   governance?: string | null;
 }
 
+export interface SourceChecksTable {
+  source_id: string;
+  checked_at: string;
+  status: 'ok' | 'failing';
+  server_version: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  table_count: number | null;
+  /** JSON array of least-privilege warnings; null when not checked. */
+  privilege_warnings: string | null;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -123,6 +139,7 @@ export interface DB {
   descriptions: DescriptionsTable;
   audit_log: AuditLogTable;
   settings: SettingsTable;
+  source_checks: SourceChecksTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -132,6 +149,8 @@ export interface OpenedDb {
   dialect: Dialect;
   /** Where the store is, for messages (no password). */
   location: string;
+  /** The change epoch reader (see changes.ts). */
+  epoch: ChangeEpoch;
 }
 
 export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string; poolMax?: number }): OpenedDb {
@@ -145,12 +164,17 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
     });
     // An idle connection dropped by the server must not crash the process; the next checkout reconnects.
     pool.on('error', () => {});
+    // A checked-out connection the server terminates between two queries (pg_terminate_backend, a
+    // failover) emits 'error' with no pool listener attached: without this the process would crash. The
+    // failure still reaches the caller through its query; the pool drops the broken connection.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const u = new URL(opts.databaseUrl);
     u.password = '';
     return {
       db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
       dialect: 'postgres',
       location: u.toString(),
+      epoch: postgresEpoch(pool),
     };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -163,7 +187,7 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
   sqlite.pragma('foreign_keys = ON');
   // Several processes (the server and a CLI command) may use the file at once.
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file, epoch: sqliteEpoch(sqlite) };
 }
 
 /**

@@ -3,15 +3,17 @@
  * or PostgreSQL, and `migrate` brings the schema up to date (idempotent, safe to run from several
  * replicas at once: Kysely's migrator takes a lock).
  */
-import { Migrator, sql, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import { ApiKeys } from './apiKeys.js';
 import { AuditLog } from './audit.js';
+import type { ChangeEpoch } from './changes.js';
 import { openDb, type DB, type Dialect } from './db.js';
 import { Descriptions } from './descriptions.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import { OAuthStore } from './oauth.js';
 import { Organizations } from './orgs.js';
 import { Settings } from './settings.js';
+import { SourceChecks } from './sourceChecks.js';
 import { Sources } from './sources.js';
 import { Users } from './users.js';
 
@@ -24,11 +26,14 @@ export class Store {
   readonly audit: AuditLog;
   readonly settings: Settings;
   readonly oauth: OAuthStore;
+  readonly sourceChecks: SourceChecks;
 
   constructor(
     readonly db: Kysely<DB>,
     readonly dialect: Dialect,
     readonly location: string,
+    /** The change epoch (migration 003): what the request path's caches are checked against. */
+    readonly epoch: ChangeEpoch,
   ) {
     this.orgs = new Organizations(db);
     this.users = new Users(db);
@@ -38,14 +43,40 @@ export class Store {
     this.audit = new AuditLog(db);
     this.settings = new Settings(db);
     this.oauth = new OAuthStore(db);
+    this.sourceChecks = new SourceChecks(db);
   }
 
-  /** Applies pending migrations; returns the names applied now. */
+  /**
+   * Applies pending migrations; returns the names applied now. Safe when several processes start on the
+   * same empty store at once. On PostgreSQL, Kysely's migrator runs in one transaction under an advisory
+   * lock. On SQLite it takes no lock and runs DDL outside a transaction (the adapter declares no
+   * transactional DDL), so two processes would both create the first table and one would crash: there
+   * the whole run is wrapped in `BEGIN IMMEDIATE`, which takes SQLite's write lock up front so other
+   * starters wait (busy_timeout, then retried) and then find nothing left to do. The Kysely SQLite driver
+   * has a single connection, so the migrator's statements run inside that transaction.
+   */
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: new StaticMigrationProvider(this.dialect) });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    const provider = new StaticMigrationProvider(this.dialect);
+    if (this.dialect === 'postgres') return applied(await new Migrator({ db: this.db, provider }).migrateToLatest());
+    return this.db.connection().execute(async (conn) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await sql`begin immediate`.execute(conn);
+          break;
+        } catch (err) {
+          // SQLITE_BUSY after busy_timeout: another process is migrating; keep waiting (bounded).
+          if (!String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY') || attempt >= 24) throw err;
+        }
+      }
+      try {
+        const result = applied(await new Migrator({ db: conn, provider }).migrateToLatest());
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (err) {
+        await sql`rollback`.execute(conn).catch(() => {});
+        throw err;
+      }
+    });
   }
 
   /** A cheap round trip, for /readyz. */
@@ -58,9 +89,14 @@ export class Store {
   }
 }
 
+function applied({ error, results }: MigrationResultSet): string[] {
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
 export function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Store {
-  const { db, dialect, location } = openDb(opts);
-  return new Store(db, dialect, location);
+  const { db, dialect, location, epoch } = openDb(opts);
+  return new Store(db, dialect, location, epoch);
 }
 
 export type { Dialect, Role } from './db.js';

@@ -61,7 +61,11 @@ export interface SourcePolicy {
 export const DEFAULT_POLICY: SourcePolicy = {
   maxRows: 200,
   maxRowsCeiling: 5000,
-  maxBytes: 256 * 1024,
+  // Sized for a model's context, not for the wire: 28,000 bytes of rows, plus ~0.5 KB of framing and
+  // hint, stay under 10,000 tokens at a conservative 3 bytes per token of JSON-heavy text (Claude Code
+  // warns above 10,000 tokens of tool output and cuts at 25,000). Measured on the demo by
+  // test/mcp/budget.test.ts; README "What a model receives".
+  maxBytes: 28_000,
   statementTimeoutMs: 15_000,
   allowedSchemas: [],
   hiddenTables: [],

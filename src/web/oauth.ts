@@ -17,6 +17,7 @@ import { MCP_SCOPE } from '../auth/principal.js';
 import type { Runtime } from '../runtime.js';
 import { safeEqual } from '../secrets.js';
 import type { Membership } from '../store/users.js';
+import { BadForm, formBodyLimit, readForm } from './guard.js';
 import { html, page, type Raw } from './html.js';
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -96,13 +97,13 @@ export function interactionRoutes(rt: Runtime, server: OAuthServer): Hono {
   }
 
   /** Refuses a POST without the interaction's CSRF token or from a foreign origin. */
-  function checkForm(c: Context, uid: string, form: Record<string, unknown>): void {
+  function checkForm(c: Context, uid: string, form: Record<string, string>): void {
     const origin = c.req.header('origin');
     if (origin !== undefined && origin !== 'null' && origin.toLowerCase() !== publicOrigin.toLowerCase()) {
       throw new PageError(403, 'This form was submitted from another site.');
     }
     if (origin === 'null') throw new PageError(403, 'This form was submitted from another site.');
-    const token = typeof form.csrf === 'string' ? form.csrf : '';
+    const token = form.csrf ?? '';
     if (!safeEqual(token, csrfToken(rt.keys, uid))) throw new PageError(403, 'This form is no longer valid; reload the page and try again.');
   }
 
@@ -177,6 +178,16 @@ ${memberships.map(
     );
   }
 
+  const formLimit = formBodyLimit(rt.config.maxFormBytes);
+  const formOf = async (c: Context) => {
+    try {
+      return await readForm(c);
+    } catch (err) {
+      if (err instanceof BadForm) throw new PageError(400, 'This form could not be read; reload the page and try again.');
+      throw err;
+    }
+  };
+
   const errorPage = (c: Context, err: unknown) => {
     if (err instanceof PageError) {
       return respond(c, err.status, 'Sign-in problem', html`<div class="card"><h1>Something went wrong</h1><p class="error" role="alert">${err.message}</p><p class="muted">Go back to the app you were connecting and start again.</p></div>`);
@@ -198,15 +209,16 @@ ${memberships.map(
     }
   });
 
-  app.post(`${INTERACTION_PATH}/:uid/login`, async (c) => {
+  app.post(`${INTERACTION_PATH}/:uid/login`, formLimit, async (c) => {
     try {
-      const form = await c.req.parseBody();
+      // The interaction (its signed cookie) first: an anonymous body is never parsed.
       const details = await load(c);
+      const form = await formOf(c);
       checkForm(c, details.uid, form);
       if (details.prompt.name !== 'login') return c.redirect(`${server.basePath}${INTERACTION_PATH}/${details.uid}`, 303);
       const cv = await clientView(details);
       const email = String(form.email ?? '').trim().toLowerCase().slice(0, 254);
-      const result = await rt.signIn.attempt({ email, password: String(form.password ?? ''), client: clientIp(c), surface: 'oauth' });
+      const result = await rt.signIn.attempt({ email, password: String(form.password ?? ''), client: clientIp(c, rt.config.trustProxy), surface: 'oauth' });
       if (!result.ok) {
         if (result.reason === 'throttled') c.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
         return signInPage(c, details.uid, cv, { status: result.reason === 'throttled' ? 429 : 401, email, error: result.message });
@@ -226,10 +238,11 @@ ${memberships.map(
     }
   });
 
-  app.post(`${INTERACTION_PATH}/:uid/abort`, async (c) => {
+  app.post(`${INTERACTION_PATH}/:uid/abort`, formLimit, async (c) => {
     try {
-      const form = await c.req.parseBody();
+      // The interaction (its signed cookie) first: an anonymous body is never parsed.
       const details = await load(c);
+      const form = await formOf(c);
       checkForm(c, details.uid, form);
       return await finish(c, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, false);
     } catch (err) {
@@ -237,10 +250,11 @@ ${memberships.map(
     }
   });
 
-  app.post(`${INTERACTION_PATH}/:uid/consent`, async (c) => {
+  app.post(`${INTERACTION_PATH}/:uid/consent`, formLimit, async (c) => {
     try {
-      const form = await c.req.parseBody();
+      // The interaction (its signed cookie) first: an anonymous body is never parsed.
       const details = await load(c);
+      const form = await formOf(c);
       checkForm(c, details.uid, form);
       if (details.prompt.name !== 'consent') return c.redirect(`${server.basePath}${INTERACTION_PATH}/${details.uid}`, 303);
       if (form.action === 'deny') {

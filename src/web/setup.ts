@@ -6,7 +6,8 @@
 import { Hono } from 'hono';
 import { assertPasswordStrength, hashPassword } from '../auth/passwords.js';
 import { AppError } from '../errors.js';
-import { checkSetupToken, consumeSetupToken, DEFAULT_ORG, type Runtime } from '../runtime.js';
+import { checkSetupToken, consumeSetupToken, DEFAULT_ORG, setupPending, type Runtime } from '../runtime.js';
+import { BadForm, formBodyLimit, readForm } from './guard.js';
 import { html, page } from './html.js';
 
 function form(token: string, error?: string, email = '') {
@@ -15,7 +16,7 @@ function form(token: string, error?: string, email = '') {
     html`<div class="card"><h1>Set up Sequel</h1>
 <p class="muted">Create the owner account of your organization. This link works once.</p>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/setup">
+<form method="post" action="/setup?token=${token}">
 <input type="hidden" name="token" value="${token}">
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${email}">
 <label for="name">Name</label><input id="name" name="name" autocomplete="name">
@@ -38,9 +39,19 @@ export function setupRoutes(rt: Runtime): Hono {
     return c.html(form(token));
   });
 
-  app.post('/setup', async (c) => {
-    const body = await c.req.parseBody();
-    const token = String(body.token ?? '');
+  app.post('/setup', formBodyLimit(rt.config.maxFormBytes), async (c) => {
+    // The capability is checked before the body is read: the form posts to /setup?token=…, and a
+    // post without it is read only while a setup link is outstanding at all.
+    const queryToken = c.req.query('token');
+    if (queryToken !== undefined ? !(await checkSetupToken(rt, queryToken)) : !(await setupPending(rt))) return c.html(invalid(), 404);
+    let body: Record<string, string>;
+    try {
+      body = await readForm(c);
+    } catch (err) {
+      if (err instanceof BadForm) return c.html(invalid(), 400);
+      throw err;
+    }
+    const token = queryToken ?? body.token ?? '';
     if (!(await checkSetupToken(rt, token))) return c.html(invalid(), 404);
     const email = String(body.email ?? '');
     const password = String(body.password ?? '');

@@ -61,7 +61,7 @@ describe('sqlite connector specifics', () => {
       { name: 'f', type: 'real' },
       { name: 's', type: 'text' },
       { name: 'b', type: 'blob' },
-      { name: 'z', type: 'null' },
+      { name: 'z', type: 'unknown' },
     ]);
   });
 

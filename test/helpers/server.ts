@@ -2,6 +2,7 @@
  * A real Sequel server for tests: in this process, on a free loopback port, with its own data directory
  * (and optionally a PostgreSQL store), logs captured so tests can check what was (not) written.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -145,3 +146,104 @@ export const INITIALIZE = {
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
+
+/** The `sequel` command, built by `npm test`'s pretest. */
+export const SEQUEL_BIN = path.resolve(import.meta.dirname, '../../dist/cli.js');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  mcpUrl: string;
+  /** Everything the process wrote to stdout and stderr. */
+  output(): string;
+  /** SIGKILL: no shutdown hook runs, nothing is flushed. Resolves once the process is gone. */
+  kill9(): Promise<void>;
+  /** SIGTERM, the graceful stop. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real server as its own process (`node dist/cli.js serve`), for what an in-process server cannot
+ * show: a `kill -9`, a crash, a restart. Resolves once /readyz answers 200.
+ */
+export async function spawnServer(opts: { dataDir: string; databaseUrl?: string; env?: Record<string, string> }): Promise<ServerProcess> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SEQUEL_DATA_DIR: opts.dataDir,
+    SEQUEL_HOST: '127.0.0.1',
+    SEQUEL_PORT: String(port),
+    SEQUEL_DEMO: '0',
+    SEQUEL_LOG_LEVEL: 'warn',
+    ...(opts.databaseUrl ? { SEQUEL_DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
+  };
+  const child = spawn(process.execPath, [SEQUEL_BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const gone = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  // Generous: a loaded 2-core machine can take many seconds to start node and migrate.
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sequel serve exited early:\n${out}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 1200) {
+      await gone('SIGKILL');
+      throw new Error(`sequel serve did not become ready:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, url, mcpUrl: `${url}/mcp`, output: () => out, kill9: () => gone('SIGKILL'), stop: () => gone('SIGTERM') };
+}
+
+/** One stateless MCP 2026-07-28 `tools/call` (no session, no initialize), as a raw HTTP request. */
+export async function rawToolCall(
+  mcpUrl: string,
+  token: string,
+  name: string,
+  args: Record<string, unknown>,
+  id: number | string = 1,
+): Promise<{ status: number; body: Record<string, unknown> | null }> {
+  const res = await fetch(mcpUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${token}`,
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: {
+        name,
+        arguments: args,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    }),
+  });
+  const text = await res.text();
+  let body: Record<string, unknown> | null = null;
+  try {
+    body = JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? text) as Record<string, unknown>;
+  } catch {
+    body = null;
+  }
+  return { status: res.status, body };
+}

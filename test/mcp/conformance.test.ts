@@ -10,11 +10,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthProxy, type AuthProxy } from '../helpers/authProxy.js';
-import { node22 } from '../helpers/node22.js';
+import { node22, toolBin } from '../helpers/node22.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const CLI = path.resolve(import.meta.dirname, '../../node_modules/@modelcontextprotocol/conformance/dist/index.js');
+// Installed on first use into node_modules/.cache (test/helpers/node22.ts), not as a devDependency: the
+// suite's dependencies require Node 22 and made `npm install` warn EBADENGINE on Node 20.
+let CLI: string;
 
 let ts: TestServer;
 let proxy: AuthProxy;
@@ -22,6 +24,7 @@ let node: string;
 
 beforeAll(async () => {
   node = node22();
+  CLI = toolBin('@modelcontextprotocol/conformance', '0.1.16', 'conformance');
   const proxyPort = await freePort();
   ts = await startTestServer({ demo: false, env: { SEQUEL_PUBLIC_URL: `http://127.0.0.1:${proxyPort}` } });
   const { key } = await ts.key('conformance');

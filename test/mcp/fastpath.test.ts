@@ -33,7 +33,10 @@ beforeAll(async () => {
   await c.query(`create table items (id int primary key, name text, price numeric(10,2)); insert into items select g, 'item ' || g, g * 1.25 from generate_series(1, 500) g; comment on table items is 'Things we sell'`);
   await c.end();
   ts = await startTestServer({ demo: false });
-  await ts.source('acme', { name: 'pg', engine: 'postgres', url: db.url, description: 'Shop' });
+  const source = await ts.source('acme', { name: 'pg', engine: 'postgres', url: db.url, description: 'Shop' });
+  // Known health before the first list_sources, so both paths report the same status however loaded
+  // the machine is (list_sources waits at most 1.5 s for a first check).
+  await ts.rt.manager.health(source, 60_000);
   key = (await ts.key('acme')).key;
   const rt = ts.rt;
   const opts = {
@@ -92,6 +95,7 @@ const CALLS: Array<[string, unknown]> = [
   ['run_query', { source: 'pg', sql: 'delete from items' }],
   ['run_query', { source: 'elsewhere', sql: 'select 1' }],
   ['run_query', { source: 'pg', sql: 'selec 1' }],
+  ['search_schema', { query: 'item' }],
   ['explain_query', { source: 'pg', sql: 'select * from items where id = 1' }],
 ];
 
@@ -114,6 +118,7 @@ describe.skipIf(!pgUp)('fast path ≡ SDK path', () => {
       [request('modern', 'run_query', { source: 'pg', sql: 'select 1' }, { 'mcp-protocol-version': '2025-11-25' }), 'envelope and header disagree'],
       [request('legacy', 'run_query', { source: 'pg', sql: 'select 1' }, { accept: 'application/json' }), 'legacy client not accepting SSE'],
       [request('legacy', 'run_query', { source: 'pg' }), 'arguments that do not validate'],
+      [request('modern', 'run_query', { source: 'pg', query: 'select 1' }), 'an unknown argument in place of a required one'],
       [request('legacy', 'drop_table', {}), 'unknown tool'],
       [request('legacy', 'run_query', { source: 'pg', sql: 'select 1' }, { 'mcp-protocol-version': '1999-01-01' }), 'unsupported version'],
     ];

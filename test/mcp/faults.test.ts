@@ -51,6 +51,17 @@ describe('faults', () => {
     expect(took).toBeLessThan(3_000);
   });
 
+  it('list_sources says when each source was checked and why one is unavailable, without saying where it lives', async () => {
+    const r = await call('list_sources', {});
+    const refused = (r.structuredContent.sources as Array<Record<string, unknown>>).find((s) => s.name === 'refused')!;
+    expect(refused).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/refused the connection|cannot be reached|did not answer/) });
+    expect(Date.parse(String(refused.checked_at))).not.toBeNaN();
+    const text = (r as unknown as { content: Array<{ text: string }> }).content[0]!.text;
+    expect(text).toMatch(/^refused \(postgres, unavailable: .+\) \[checked \d{4}-/m);
+    // Neither host, port, user nor database name, in the structured answer or the text.
+    for (const secret of ['127.0.0.1', ':1/', 'nobody', 'none']) expect(JSON.stringify(r)).not.toContain(secret);
+  });
+
   it('a down source answers SOURCE_UNAVAILABLE within its connect timeout while the others keep serving', async () => {
     const started = Date.now();
     const [silent, shop] = await Promise.all([

@@ -162,7 +162,7 @@ describe('@modelcontextprotocol/conformance server scenarios with an OAuth acces
       const t = await tokensFor(proxy.url, { email: 'ada@example.com' });
       token = t.access_token;
       {
-        const cli = path.resolve(import.meta.dirname, '../../node_modules/@modelcontextprotocol/conformance/dist/index.js');
+        const cli = toolBin('@modelcontextprotocol/conformance', '0.1.16', 'conformance');
         for (const scenario of ['server-initialize', 'tools-list']) {
           const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-conf-srv-'));
           tmp.push(outDir);

@@ -90,7 +90,7 @@ export class Browser {
   /** Every URL visited, in order (redirect hops included). */
   readonly visited: string[] = [];
 
-  private cookieHeader(url: URL): string {
+  cookieHeader(url: URL): string {
     return this.cookies
       .filter((c) => c.host === url.host && (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || c.path === '/'))
       .map((c) => `${c.name}=${c.value}`)
@@ -314,10 +314,10 @@ export async function postForm(url: string, form: Record<string, string>, header
 }
 
 /** RFC 7591 registration of a public client (or whatever `body` says). */
-export async function registerClient(serverUrl: string, body: Record<string, unknown> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function registerClient(serverUrl: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
   const r = await fetch(`${serverUrl}/oauth/register`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ client_name: 'Raw client', redirect_uris: ['http://127.0.0.1:9/cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', ...body }),
   });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterFactory } from '../../src/auth/oauth/adapter.js';
 import { hashTokenId } from '../../src/auth/oauth/keys.js';
-import { INITIALIZE, rpc, startTestServer, type TestServer } from '../helpers/server.js';
+import { connectClient, INITIALIZE, rpc, startTestServer, type TestServer } from '../helpers/server.js';
 import {
   authorizationUrl,
   Browser,
@@ -96,11 +96,28 @@ describe('redirect URIs', () => {
     const bad = await registerClient(ts.url, { redirect_uris: ['http://evil.example/cb'] });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('invalid_redirect_uri');
+    // Sequel's own explanation, not the library's generic one about authorization requests.
+    expect(bad.json.error_description).toMatch(/must use https, except for loopback/);
     for (const ok of ['http://localhost:8765/callback', 'http://127.0.0.1:33418/', 'http://[::1]:9000/cb', 'https://app.example/cb']) {
       expect((await registerClient(ts.url, { redirect_uris: [ok] })).status, ok).toBe(201);
     }
     // Native apps may use a private-use scheme.
     expect((await registerClient(ts.url, { application_type: 'native', redirect_uris: ['cursor://anysphere.cursor-mcp/oauth/callback'] })).status).toBe(201);
+  });
+
+  it('refuses wildcard hosts and userinfo in redirect URIs, with a message saying which', async () => {
+    for (const [uri, why] of [
+      ['https://*.example/cb', /wildcard/],
+      ['https://*/cb', /wildcard/],
+      ['https://user:secret@app.example/cb', /user name or password/],
+      ['https://user@app.example/cb', /user name or password/],
+      ['http://user@127.0.0.1:8080/cb', /user name or password/],
+    ] as const) {
+      const r = await registerClient(ts.url, { redirect_uris: [uri] });
+      expect(r.status, uri).toBe(400);
+      expect(r.json.error, uri).toBe('invalid_redirect_uri');
+      expect(String(r.json.error_description), uri).toMatch(why);
+    }
   });
 
   it('refuses a token request whose redirect_uri differs from the authorization request', async () => {
@@ -201,18 +218,50 @@ describe('codes and tokens', () => {
 describe('refresh-token rotation', () => {
   const refresh = (rt: string, clientId: string) => postForm(token, { grant_type: 'refresh_token', refresh_token: rt, client_id: clientId });
 
-  it('rotates on every use; two concurrent refreshes with the same token both get valid, distinct tokens', async () => {
+  it('rotates on every use; two concurrent refreshes with the same token get the same successor, not two chains', async () => {
     const t = await tokensFor(ts.url, { email: 'ada@example.com' });
     const [a, b] = await Promise.all([refresh(t.refresh_token, t.clientId), refresh(t.refresh_token, t.clientId)]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     expect(a.json.refresh_token).not.toBe(t.refresh_token);
-    expect(a.json.refresh_token).not.toBe(b.json.refresh_token);
+    expect(b.json.refresh_token).toBe(a.json.refresh_token);
+    expect(b.json.access_token).toBe(a.json.access_token);
     expect(await mcpStatus(String(a.json.access_token))).toBe(200);
-    expect(await mcpStatus(String(b.json.access_token))).toBe(200);
-    // Either successor keeps working.
+    // The one successor keeps working.
     expect((await refresh(String(a.json.refresh_token), t.clientId)).status).toBe(200);
-    expect((await refresh(String(b.json.refresh_token), t.clientId)).status).toBe(200);
+  });
+
+  it('a replay inside the grace window gets the same answer again; once the successor has been used, a replay revokes the grant', async () => {
+    const t = await tokensFor(ts.url, { email: 'ada@example.com' });
+    const first = await refresh(t.refresh_token, t.clientId);
+    expect(first.status).toBe(200);
+    // A retry (lost response) or an attacker with the old token: the same pair, no chain of its own.
+    const again = await refresh(t.refresh_token, t.clientId);
+    expect(again.status).toBe(200);
+    expect(again.json.refresh_token).toBe(first.json.refresh_token);
+    expect(again.json.access_token).toBe(first.json.access_token);
+    expect(Number(again.json.expires_in)).toBeLessThanOrEqual(Number(first.json.expires_in));
+    // Another client presenting it gets nothing.
+    expect((await refresh(t.refresh_token, await publicClient())).json.error).toBe('invalid_grant');
+    // Exactly one refresh-token chain exists under the grant: the original (spent) and its one successor.
+    const grantId = (await ts.rt.store.oauth.listAuthorizations(alphaId)).find((x) => x.client_id === t.clientId)!.id;
+    const tokens = await ts.rt.store.db
+      .withTables<{ oauth_models: { model: string; grant_id: string | null; consumed_at: string | null } }>()
+      .selectFrom('oauth_models')
+      .select(['consumed_at'])
+      .where('model', '=', 'RefreshToken')
+      .where('grant_id', '=', grantId)
+      .execute();
+    expect(tokens).toHaveLength(2);
+    expect(tokens.filter((r) => r.consumed_at === null)).toHaveLength(1);
+
+    // The client moves on with the successor; the old token showing up again now is theft.
+    const next = await refresh(String(first.json.refresh_token), t.clientId);
+    expect(next.status).toBe(200);
+    const stolen = await refresh(t.refresh_token, t.clientId);
+    expect(stolen.json.error).toBe('invalid_grant');
+    expect(await mcpStatus(String(next.json.access_token))).toBe(401);
+    expect((await refresh(String(next.json.refresh_token), t.clientId)).json.error).toBe('invalid_grant');
   });
 
   it('reuse of a spent refresh token after the grace window revokes the whole grant', async () => {
@@ -323,6 +372,24 @@ describe('sign-in and consent forms', () => {
     const page = await new Browser().request(signIn.url);
     expect(page.status).toBe(400);
     expect(page.body).toContain('expired');
+  });
+});
+
+describe('MCP resources', () => {
+  it('a badly percent-encoded resource URI is an invalid-params error with a clear message, not an internal error', async () => {
+    const key = await ts.key('alpha');
+    const client = await connectClient(ts.mcpUrl, key.key);
+    try {
+      const err = await client.readResource({ uri: 'sequel://sources/%E0%A4%A/schema' }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: number; message?: string },
+      );
+      expect(err?.code).toBe(-32602);
+      expect(err?.message).toMatch(/percent-encoded/);
+      expect(err?.message).not.toMatch(/URI malformed/);
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.
 import { ServerKeys } from '../../src/secrets.js';
 import { addSource, connectionConfig, sourceView } from '../../src/sources.js';
 import type { Store } from '../../src/store/index.js';
+import { DEFAULT_POLICY } from '../../src/store/sources.js';
 import { requireService } from '../helpers/services.js';
 import { storeDialects } from '../helpers/stores.js';
 
@@ -106,7 +107,7 @@ describe.each(dialects)('store on $name', (dialect) => {
     await expect(addSource(store, keys, org.id, { name: 'warehouse', engine: 'sqlite', url: '/tmp/x.db' })).rejects.toBeInstanceOf(ConflictError);
     const updated = await store.sources.update(org.id, s.id, { description: 'Data warehouse', policy: { maxRows: 50 } });
     expect(updated.version).toBe(s.version + 1);
-    expect(updated.policy).toMatchObject({ maxRows: 50, maxBytes: 256 * 1024, statementTimeoutMs: 15_000 });
+    expect(updated.policy).toMatchObject({ maxRows: 50, maxBytes: DEFAULT_POLICY.maxBytes, statementTimeoutMs: 15_000 });
     const other = await store.orgs.create('src-other');
     expect(await store.sources.get(other.id, s.id)).toBeUndefined();
     await expect(store.sources.delete(other.id, s.id)).rejects.toBeInstanceOf(NotFoundError);

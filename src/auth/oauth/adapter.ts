@@ -7,8 +7,9 @@
  * - Secrets that must stay readable are encrypted (AES-256-GCM under the server key): a confidential
  *   client's `client_secret`, and an interaction's copy of its session cookie.
  * - Consumption lives in its own column. A refresh token presented again within the grace window after
- *   its rotation is returned as not consumed, so a client refreshing twice concurrently gets a valid
- *   answer both times; after the window oidc-provider sees it consumed and revokes the whole grant.
+ *   its rotation gets the *same* answer as the first presentation (./refreshReplay.ts): a client that
+ *   refreshed twice concurrently, or lost the response and retried, keeps one chain; no second chain
+ *   is ever issued. After the window oidc-provider sees it consumed and revokes the whole grant.
  * - Codes are consumed with a conditional update: of two concurrent redemptions exactly one wins and
  *   the other revokes the grant (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3).
  */
@@ -17,6 +18,7 @@ import type { Logger } from '../../log.js';
 import type { ServerKeys } from '../../secrets.js';
 import type { Store } from '../../store/index.js';
 import { hashTokenId } from './keys.js';
+import { markRefreshReplay } from './refreshReplay.js';
 
 /** Models whose id is a bearer secret (a token, a code, a cookie value). */
 const HASHED = new Set([
@@ -137,6 +139,12 @@ export class StoreAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     const key = this.key(id);
     const first = await this.deps.store.oauth.consumeModel(this.model, key, new Date().toISOString());
+    if (!first && this.model === 'RefreshToken') {
+      // A concurrent request rotated this token a moment ago: this one must not mint a second chain.
+      // It is answered with that rotation's result instead (see refreshReplay.ts).
+      markRefreshReplay(key);
+      throw this.deps.invalidGrant('refresh token already used');
+    }
     if (!first && this.model === 'AuthorizationCode') {
       // Lost a race with a concurrent redemption of the same code: treat it as a replay.
       const row = await this.deps.store.oauth.findModel(this.model, key);
@@ -144,8 +152,8 @@ export class StoreAdapter implements Adapter {
       if (typeof grantId === 'string') await this.revokeByGrantId(grantId);
       throw this.deps.invalidGrant('authorization code already consumed');
     }
-    // A refresh token consumed again inside the grace window keeps its first consumption time, so the
-    // window is measured from the first rotation and cannot be extended by retrying.
+    // A refresh token keeps its first consumption time, so the grace window is measured from the first
+    // rotation and cannot be extended by retrying.
   }
 
   async destroy(id: string): Promise<void> {

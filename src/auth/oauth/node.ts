@@ -1,6 +1,7 @@
 /** Node's own request and response under @hono/node-server, which oidc-provider (a Koa app) needs. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'hono';
+import { resolveClientAddress, type TrustProxy } from '../clientAddress.js';
 
 export interface NodeBindings {
   incoming?: IncomingMessage;
@@ -13,7 +14,11 @@ export function nodeEnv(c: Context): { incoming: IncomingMessage; outgoing: Serv
   return env?.incoming && env.outgoing ? { incoming: env.incoming, outgoing: env.outgoing } : undefined;
 }
 
-/** The peer address of the connection (the rate-limit key; no forwarding header is trusted for it). */
-export function clientIp(c: Context): string {
-  return nodeEnv(c)?.incoming.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address: the connection's peer, or the forwarded-for address when the peer is a trusted
+ * proxy (SEQUEL_TRUST_PROXY, see ../clientAddress.ts).
+ */
+export function clientIp(c: Context, trust: TrustProxy): string {
+  const incoming = nodeEnv(c)?.incoming;
+  return resolveClientAddress(trust, incoming?.socket.remoteAddress, incoming?.headers['x-forwarded-for']);
 }

@@ -91,6 +91,9 @@ declare module 'oidc-provider' {
     get(field: string): string;
     set(field: string, value: string): void;
     vary(field: string): void;
+    response: { get(field: string): string };
+    /** Koa's per-request state bag. */
+    state: Record<string, unknown>;
   }
 
   export type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;

@@ -24,10 +24,12 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { ServerKeys } from '../../secrets.js';
 import type { Store } from '../../store/index.js';
+import { FRAME_HEADERS, withFrameAncestors } from '../../web/guard.js';
 import { html, page } from '../../web/html.js';
 import { MCP_SCOPE } from '../principal.js';
 import { adapterFactory, Purger } from './adapter.js';
 import { fetchAllowedByName, guardedFetch } from './cimd.js';
+import { markRefreshReplay, RefreshReplays, refreshReplayOf, withRefreshScope } from './refreshReplay.js';
 import { cookieKeys, idTokenSigningJwk } from './keys.js';
 import { OAuthAccessTokenVerifier } from './verifier.js';
 
@@ -174,6 +176,7 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
   };
 
   const purger = new Purger(store, log);
+  const replays = new RefreshReplays({ store, keys, log, graceMs: config.refreshGraceSeconds * 1000 });
   const configuration: Configuration = {
     adapter: adapterFactory({
       store,
@@ -183,7 +186,16 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
       invalidGrant: (description) => new errors.InvalidGrant(description),
     }, purger),
     clients: [],
-    async findAccount(ctx: KoaContext, sub: string, token?: { grantId?: string }) {
+    async findAccount(ctx: KoaContext, sub: string, token?: { grantId?: string; kind?: string; jti?: string }) {
+      // A refresh token presented again within the grace window, its client authenticated and its grant
+      // checked by now: answered with the first rotation's result, never rotated again (./refreshReplay.ts).
+      if (ctx.oidc?.route === 'token' && token?.kind === 'RefreshToken' && token.jti) {
+        const replayOf = await replays.isReplayInGrace(token.jti);
+        if (replayOf) {
+          markRefreshReplay(replayOf);
+          throw new errors.InvalidGrant('refresh token already used');
+        }
+      }
       const user = await store.users.get(sub);
       if (!user) return undefined;
       // At the token endpoint the grant must still be usable: not revoked, and the user still a member of
@@ -219,11 +231,24 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
       properties: ['redirect_uris'],
       validator: (_ctx: unknown, key: string, value: unknown) => {
         if (key !== 'redirect_uris' || !Array.isArray(value)) return;
+        // RFC 7591 §3.2.2 invalid_redirect_uri. oidc-provider's InvalidRedirectUri carries a fixed
+        // description (about authorization requests); ours says what is wrong with the registration.
+        const refuse = (description: string): never => {
+          const err = new errors.InvalidRedirectUri();
+          err.error_description = description;
+          throw err;
+        };
         for (const uri of value) {
           const u = typeof uri === 'string' ? URL.parse(uri) : null;
-          if (u?.protocol === 'http:' && !isLoopbackHostname(u.hostname)) {
-            throw new errors.InvalidRedirectUri('redirect_uris must use https, except for loopback (localhost, 127.0.0.1, [::1])');
+          if (!u) continue; // oidc-provider refuses it with its own message
+          if (u.protocol === 'http:' && !isLoopbackHostname(u.hostname)) {
+            refuse('redirect_uris must use https, except for loopback (localhost, 127.0.0.1, [::1])');
           }
+          // Redirect URIs are compared exactly (OAuth 2.1 §2.3.1 / §4.1.1): a wildcard host would only
+          // ever look like a pattern to the person reading the consent page.
+          if (u.hostname.includes('*')) refuse('redirect_uris must not contain wildcards');
+          // Userinfo in a redirect URI misleads whoever reads it (RFC 3986 §7.6) and is never needed.
+          if (u.username || u.password) refuse('redirect_uris must not contain a user name or password');
         }
       },
     },
@@ -302,6 +327,45 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
   provider.proxy = true;
 
   provider.use(async (ctx, next) => {
+    // The provider writes its own responses (error pages included), past Hono's frameGuard: the same
+    // framing headers here (src/web/guard.ts).
+    ctx.set('x-frame-options', FRAME_HEADERS['x-frame-options']);
+    ctx.set('content-security-policy', withFrameAncestors(undefined));
+    try {
+      if (ctx.method === 'POST' && ctx.path === OAUTH_ROUTES.token) await withRefreshScope(() => tokenRequest(ctx, next));
+      else await sequelMiddleware(ctx, next);
+    } finally {
+      ctx.set('x-frame-options', FRAME_HEADERS['x-frame-options']);
+      ctx.set('content-security-policy', withFrameAncestors(ctx.response.get('content-security-policy')));
+    }
+  });
+
+  /** The token endpoint: a grace-window replay gets the recorded answer; a rotation's answer is recorded. */
+  async function tokenRequest(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+    await sequelMiddleware(ctx, next);
+    const replayOf = refreshReplayOf();
+    const clientId = ctx.oidc?.client?.clientId;
+    if (replayOf) {
+      const answer = await replays.answer(replayOf, clientId);
+      if (answer && 'body' in answer) {
+        ctx.status = 200;
+        ctx.body = answer.body;
+        log.info('oauth refresh replay answered with the recorded rotation', { clientId });
+      } else if (answer) {
+        // The spent token came back after its successor was used: not a duplicate request but reuse.
+        await store.oauth.revokeGrant(answer.revoke);
+        log.info('oauth grant revoked', { grantId: answer.revoke, reason: 'refresh token reused after its successor' });
+      }
+      return;
+    }
+    const spent = ctx.oidc?.params?.refresh_token;
+    const grantId = ctx.oidc?.entities.Grant?.jti;
+    if (ctx.status === 200 && ctx.oidc?.params?.grant_type === 'refresh_token' && typeof spent === 'string' && clientId && grantId && ctx.body && typeof ctx.body === 'object') {
+      await replays.record(spent, { clientId, grantId, body: ctx.body as Record<string, unknown> });
+    }
+  }
+
+  async function sequelMiddleware(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
     // RFC 6749 §3.3: a missing scope means the default scope (ChatGPT re-authorizes without one).
     if (ctx.method === 'GET' && ctx.path === OAUTH_ROUTES.authorization) {
       const q = new URLSearchParams(ctx.querystring);
@@ -330,7 +394,7 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
       const body = ctx.body as { scopes_supported?: string[] };
       body.scopes_supported = [MCP_SCOPE, ...(body.scopes_supported ?? []).filter((s) => s !== MCP_SCOPE)];
     }
-  });
+  }
 
   provider.on('server_error', (_ctx, err) => log.error('oauth server error', { err }));
   for (const event of ['authorization.error', 'grant.error', 'registration_create.error', 'revocation.error', 'discovery.error']) {

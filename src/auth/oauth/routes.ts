@@ -15,6 +15,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Runtime } from '../../runtime.js';
 import { interactionRoutes } from '../../web/oauth.js';
+import { addressKey } from '../clientAddress.js';
 import { clientIp, nodeEnv } from './node.js';
 import { OAUTH_ROUTES, type OAuthServer } from './provider.js';
 import { Throttle } from './throttle.js';
@@ -33,7 +34,11 @@ const PROVIDER_PATHS = [
   `${OAUTH_ROUTES.end_session}/*`,
 ];
 
-/** Dynamic registrations per client IP per window: generous for clients that register twice in a row. */
+/**
+ * Dynamic registrations per client address (IPv6 by /64, the forwarded-for address behind a trusted
+ * proxy) per window: generous for clients that register twice in a row. Counted before the registration
+ * is processed, so concurrent requests cannot all pass under the limit.
+ */
 const REGISTRATIONS_PER_WINDOW = 60;
 
 export function oauthRoutes(rt: Runtime, server: OAuthServer): Hono {
@@ -83,9 +88,14 @@ export function oauthRoutes(rt: Runtime, server: OAuthServer): Hono {
         return c.json({ error: 'server_error', error_description: 'The OAuth endpoints need the Node HTTP server.' }, 500);
       }
       if (c.req.method === 'POST' && new URL(c.req.url).pathname === OAUTH_ROUTES.registration) {
-        const ip = clientIp(c);
-        if (registrations.blockedFor(ip) > 0) {
-          return c.json({ error: 'invalid_request', error_description: 'Too many client registrations from this address; try again later.' }, 429, { 'retry-after': '600' });
+        const ip = addressKey(clientIp(c, rt.config.trustProxy));
+        const wait = registrations.blockedFor(ip);
+        if (wait > 0) {
+          return c.json(
+            { error: 'invalid_request', error_description: 'Too many client registrations from this address; try again later.' },
+            429,
+            { 'retry-after': String(Math.ceil(wait / 1000)) },
+          );
         }
         registrations.hit(ip);
       }

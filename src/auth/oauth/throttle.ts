@@ -46,3 +46,87 @@ export class Throttle {
     }
   }
 }
+
+/**
+ * Failures with exponential back-off: the first `free` failures of a key cost nothing; after that the
+ * key may try once per delay, which doubles with each further failure (from `baseMs` up to `maxMs`).
+ * A key that fails no more for `windowMs` is forgotten. This slows a guesser down without locking the
+ * key out for a fixed term — the owner of an account an attacker is hammering still gets a turn.
+ *
+ * Failures are charged *before* the expensive check runs (and refunded when it succeeds), so concurrent
+ * attempts cannot all slip in under the limit while the first ones are still being verified.
+ */
+export class BackOff {
+  private readonly state = new Map<string, { failures: number; nextAt: number; lastAt: number }>();
+
+  constructor(
+    private readonly opts: { free: number; baseMs: number; maxMs: number; windowMs: number; maxKeys?: number },
+  ) {}
+
+  /** Milliseconds until the key may try again, or 0 when it may now. */
+  waitFor(key: string, nowMs = Date.now()): number {
+    const s = this.state.get(key);
+    if (!s) return 0;
+    if (nowMs - s.lastAt > this.opts.windowMs) {
+      this.state.delete(key);
+      return 0;
+    }
+    if (s.failures < this.opts.free) return 0;
+    return Math.max(0, s.nextAt - nowMs);
+  }
+
+  /** Counts one failure (or an attempt not yet known to succeed). */
+  charge(key: string, nowMs = Date.now()): void {
+    let s = this.state.get(key);
+    if (!s || nowMs - s.lastAt > this.opts.windowMs) {
+      if (!s && this.state.size >= (this.opts.maxKeys ?? 50_000)) this.sweep(nowMs);
+      s = { failures: 0, nextAt: 0, lastAt: nowMs };
+      this.state.set(key, s);
+    }
+    s.failures++;
+    s.lastAt = nowMs;
+    if (s.failures >= this.opts.free) {
+      const over = s.failures - this.opts.free;
+      s.nextAt = nowMs + Math.min(this.opts.maxMs, this.opts.baseMs * 2 ** Math.min(over, 30));
+    }
+  }
+
+  /** Takes back one charge (the attempt succeeded). */
+  refund(key: string): void {
+    const s = this.state.get(key);
+    if (s) s.failures = Math.max(0, s.failures - 1);
+  }
+
+  reset(key: string): void {
+    this.state.delete(key);
+  }
+
+  private sweep(nowMs: number): void {
+    for (const [k, s] of this.state) if (nowMs - s.lastAt > this.opts.windowMs) this.state.delete(k);
+    while (this.state.size >= (this.opts.maxKeys ?? 50_000)) {
+      const first = this.state.keys().next();
+      if (first.done) break;
+      this.state.delete(first.value);
+    }
+  }
+}
+
+/** Work in progress per key, with a cap: `enter` refuses once `limit` are running for the key. */
+export class InFlight {
+  private readonly running = new Map<string, number>();
+
+  constructor(private readonly limit: number) {}
+
+  enter(key: string): boolean {
+    const n = this.running.get(key) ?? 0;
+    if (n >= this.limit) return false;
+    this.running.set(key, n + 1);
+    return true;
+  }
+
+  leave(key: string): void {
+    const n = (this.running.get(key) ?? 1) - 1;
+    if (n <= 0) this.running.delete(key);
+    else this.running.set(key, n);
+  }
+}

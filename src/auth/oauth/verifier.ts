@@ -1,7 +1,9 @@
 /**
- * Verifies OAuth access tokens on /mcp. Tokens are opaque and looked up in the store on every request
- * (one query joining the token, its authorization and the membership), so revoking a token, a grant or
- * a membership takes effect on the very next request on every replica (BRIEF §1).
+ * Verifies OAuth access tokens on /mcp. Tokens are opaque and looked up in the store (one query joining
+ * the token, its authorization and the membership); a verified token is kept in memory under the store's
+ * change epoch of the request (store/changes.ts), which every write to tokens, authorizations and
+ * memberships moves, so revoking a token, a grant or a membership still takes effect on the very next
+ * request on every replica (BRIEF §1).
  *
  * Checked each time: the token exists and has not expired; its audience is exactly this server's MCP
  * resource (RFC 8707; MCP authorization spec, "Token Audience Binding and Validation"); it is a plain
@@ -13,6 +15,7 @@ import type { AccessTokenVerifier } from '../bearer.js';
 import type { Principal } from '../principal.js';
 import { AuthError } from '../../errors.js';
 import type { ServerKeys } from '../../secrets.js';
+import { EpochCache } from '../../store/changes.js';
 import type { Store } from '../../store/index.js';
 import { hashTokenId } from './keys.js';
 
@@ -33,7 +36,15 @@ interface StoredAccessToken {
   'x5t#S256'?: string;
 }
 
+interface CachedToken {
+  principal: Principal;
+  authorizationId: string;
+  lastUsedMs: number;
+}
+
 export class OAuthAccessTokenVerifier implements AccessTokenVerifier {
+  private readonly cache = new EpochCache<CachedToken>();
+
   constructor(
     private readonly store: Store,
     private readonly keys: ServerKeys,
@@ -41,12 +52,21 @@ export class OAuthAccessTokenVerifier implements AccessTokenVerifier {
     private readonly resource: string,
   ) {}
 
-  async verify(token: string): Promise<Principal> {
+  async verify(token: string, epoch?: number): Promise<Principal> {
     const invalid = (why: string) => new AuthError('INVALID_TOKEN', `The access token is ${why}; sign in again through your client.`);
     if (!TOKEN_SHAPE.test(token)) throw invalid('not valid');
-    const row = await this.store.oauth.findAccessToken(hashTokenId(this.keys, token));
-    if (!row) throw invalid('not valid, expired or revoked');
+    const idHash = hashTokenId(this.keys, token);
     const nowMs = Date.now();
+    const cached = epoch === undefined ? undefined : this.cache.get(idHash, epoch, nowMs);
+    if (cached) {
+      if (nowMs - cached.lastUsedMs > TOUCH_INTERVAL_MS) {
+        cached.lastUsedMs = nowMs;
+        await this.store.oauth.touchAuthorization(cached.authorizationId, new Date(nowMs).toISOString()).catch(() => undefined);
+      }
+      return cached.principal;
+    }
+    const row = await this.store.oauth.findAccessToken(idHash);
+    if (!row) throw invalid('not valid, expired or revoked');
     const t = JSON.parse(row.payload) as StoredAccessToken;
     if (typeof t.exp !== 'number' || t.exp * 1000 <= nowMs || (row.expires_at !== null && Date.parse(row.expires_at) <= nowMs)) throw invalid('expired');
     const aud = Array.isArray(t.aud) ? t.aud : t.aud === undefined ? [] : [t.aud];
@@ -58,16 +78,24 @@ export class OAuthAccessTokenVerifier implements AccessTokenVerifier {
     if (row.authorization_expires_at === null || Date.parse(row.authorization_expires_at) <= nowMs) throw invalid('expired');
     if (t.clientId !== row.client_id || t.accountId !== row.user_id || t.grantId !== row.authorization_id) throw invalid('not valid');
     if (!row.member) throw invalid('for a user who is no longer a member of the organization');
-    if (row.last_used_at === null || nowMs - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
+    let lastUsedMs = row.last_used_at === null ? 0 : Date.parse(row.last_used_at);
+    if (nowMs - lastUsedMs > TOUCH_INTERVAL_MS) {
+      lastUsedMs = nowMs;
       // A failure to record usage must not fail the call.
       await this.store.oauth.touchAuthorization(row.authorization_id, new Date(nowMs).toISOString()).catch(() => undefined);
     }
-    return {
+    const principal: Principal = Object.freeze({
       orgId: row.org_id,
       userId: row.user_id,
-      credential: { kind: 'oauth', id: row.authorization_id, label: row.client_name ?? row.client_id, clientId: row.client_id },
+      credential: Object.freeze({ kind: 'oauth' as const, id: row.authorization_id, label: row.client_name ?? row.client_id, clientId: row.client_id }),
       sourceIds: null,
-      scopes: (t.scope ?? '').split(' ').filter(Boolean),
-    };
+      scopes: Object.freeze((t.scope ?? '').split(' ').filter(Boolean)) as string[],
+    });
+    if (epoch !== undefined) {
+      // Valid until the token or its authorization expires, whichever is first (and the epoch moves).
+      const validUntil = Math.min(t.exp * 1000, row.expires_at === null ? Infinity : Date.parse(row.expires_at), Date.parse(row.authorization_expires_at));
+      this.cache.set(idHash, epoch, { principal, authorizationId: row.authorization_id, lastUsedMs }, validUntil);
+    }
+    return principal;
   }
 }

@@ -44,6 +44,7 @@
  * the kill has been sent.
  */
 import type { EventEmitter } from 'node:events';
+import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import mysql from 'mysql2';
 import type { Connection, ConnectionOptions, FieldPacket, Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { ToolError } from '../../errors.js';
@@ -91,7 +92,14 @@ export function mysqlSettings(config: ConnectionConfig): MysqlSettings {
       : tls === 'require'
         ? // Encrypted, not verified: what `require` means for libpq and MySQL clients alike.
           { rejectUnauthorized: false }
-        : { rejectUnauthorized: true, ...(config.tls?.ca ? { ca: config.tls.ca } : {}) };
+        : {
+            rejectUnauthorized: true,
+            ...(config.tls?.ca ? { ca: config.tls.ca } : {}),
+            // mysql2 checks the host name only when asked, and never for an IP address (it gives Node no
+            // name, and Node then checks against "localhost"): the pool's 'connection' hook checks the
+            // certificate against the host the source names, always (RFC 6125 §6, as libpq's verify-full).
+            verifyIdentity: true,
+          };
   const socket = dsn.host.startsWith('/');
   const base: ConnectionOptions = {
     ...(socket ? { socketPath: dsn.host } : { host: dsn.host, port: dsn.port ?? 3306 }),
@@ -235,13 +243,22 @@ export class MysqlSession {
       this.pool = mysql.createPool(settings.pool);
       // A pooled connection that dies while idle emits 'error'; without a listener that would crash the
       // process. The pool drops such connections itself.
+      const verifyHost = config.tls?.mode === 'verify-full' ? parseDsn(config.url).host : undefined;
       this.pool.on('connection', (conn: PoolConnection) => {
         conn.on('error', () => undefined);
+        if (verifyHost !== undefined) {
+          const socket = (conn as unknown as { stream?: Partial<TLSSocket> }).stream;
+          const cert = socket?.getPeerCertificate?.();
+          const failure = cert ? checkServerIdentity(verifyHost, cert) : new Error('the server did not present a certificate');
+          if (failure) this.identityFailures.set(conn, failure);
+        }
       });
       (this.pool as unknown as EventEmitter).on('error', () => undefined);
     }
   }
 
+  /** New connections whose server certificate does not name the source's host (verify-full). */
+  private readonly identityFailures = new WeakMap<PoolConnection, Error>();
   private readonly views = new Map<string, { at: number; list: ViewDefinition[] }>();
   private readonly viewsLoading = new Map<string, Promise<void>>();
   private viewsGeneration = 0;
@@ -317,6 +334,12 @@ export class MysqlSession {
       pool.getConnection((err, conn) => {
         if (err) {
           reject(mapMysqlError(err, ctx, 'connect'));
+          return;
+        }
+        const identity = this.identityFailures.get(conn);
+        if (identity) {
+          conn.destroy();
+          reject(new ToolError('SOURCE_UNAVAILABLE', `Could not connect to ${ctx.target}: TLS verify-full refused the server's certificate (${identity.message}).`));
           return;
         }
         // The call may have been cancelled while it waited for a connection: hand this one back.

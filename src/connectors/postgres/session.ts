@@ -269,6 +269,12 @@ export interface SessionCallOptions {
    * `call.started` once the server answers; run() only rolls back what is left open.
    */
   selfManaged?: boolean;
+  /**
+   * The statement may have changed session state the ROLLBACK does not undo (it runs code defined in the
+   * database: advisory locks, prepared statements, settings of its own…): the connection is closed after
+   * the call instead of going back to the pool. Costs the next call a new connection, never a round trip.
+   */
+  discard?: boolean;
 }
 
 export interface PgSessionOptions {
@@ -409,16 +415,16 @@ export class PgSession {
       } finally {
         call.detach();
         // release(true) destroys the connection instead of returning it to the pool.
-        client?.release(call.broken || call.cancelling ? true : undefined);
+        client?.release(call.broken || call.cancelling || opts.discard === true ? true : undefined);
         this.calls.delete(call);
       }
     }
   }
 
   /** Runs one statement, streaming rows into the caps. No guard here: see the class comment. */
-  query(sql: string, params: readonly unknown[], options: QueryOptions): Promise<QueryResult> {
+  query(sql: string, params: readonly unknown[], options: QueryOptions, session: { discard?: boolean } = {}): Promise<QueryResult> {
     const collector = new ResultCollector(options.maxRows, options.maxBytes);
-    return this.run({ timeoutMs: options.timeoutMs, signal: options.signal, params, selfManaged: true }, (client, call) =>
+    return this.run({ timeoutMs: options.timeoutMs, signal: options.signal, params, selfManaged: true, discard: session.discard === true }, (client, call) =>
       this.stream(client, call, sql, params, options.timeoutMs, collector),
     );
   }
@@ -439,6 +445,7 @@ export class PgSession {
       sql,
       params,
       timeoutMs,
+      sessionTimeoutMs: this.config.statementTimeoutMs,
       fetchLimit: collector.fetchLimit,
       firstBatch: FIRST_BATCH,
       // Size the next batch to what the byte cap can still take, so a wide table is not over-read.
@@ -531,8 +538,15 @@ export class PgSession {
    * else PREPARE + EXPLAIN EXECUTE with plan_cache_mode=force_generic_plan, so the NULLs bound there are
    * not folded into the plan). `sql` must already be a single guarded SELECT.
    */
-  explain(sql: string, params: readonly unknown[], paramCount: number, options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult> {
-    return this.run({ timeoutMs: options.timeoutMs, signal: options.signal, params }, async (client, call) => {
+  explain(
+    sql: string,
+    params: readonly unknown[],
+    paramCount: number,
+    options: Pick<QueryOptions, 'timeoutMs' | 'signal'>,
+    session: { discard?: boolean } = {},
+  ): Promise<ExplainResult> {
+    // Planning evaluates immutable and stable functions (constant folding, estimates): user code runs too.
+    return this.run({ timeoutMs: options.timeoutMs, signal: options.signal, params, discard: session.discard === true }, async (client, call) => {
       const q = async (text: string, values: readonly unknown[] = []) =>
         (await client.query({ text, values: [...values], queryMode: 'extended' } as pg.QueryConfig)).rows as Array<Record<string, string>>;
       // Always with an option list: `EXPLAIN (SELECT …)` alone would read the parenthesis as options.
@@ -558,6 +572,11 @@ export class PgSession {
       call.broken = false;
       return result;
     });
+  }
+
+  /** Runs `fn` in a read-only transaction of its own (catalog reads for the guard). */
+  read<T>(fn: (client: pg.PoolClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.run({ timeoutMs: this.config.statementTimeoutMs, signal }, (client) => fn(client));
   }
 
   introspect(schemas: readonly string[] | undefined, signal?: AbortSignal): Promise<Catalog> {

@@ -4,7 +4,8 @@
  * ROLLBACK), the messages are written at once:
  *
  *   Parse/Bind/Execute  BEGIN READ ONLY
- *   Parse/Bind/Execute  SELECT set_config('statement_timeout', $1, true)      -- SET LOCAL, and a snapshot
+ *   Parse/Bind/Execute  SELECT set_config('statement_timeout', $1, true)      -- SET LOCAL, only when the call's
+ *                                                                              timeout differs from the session's
  *   Parse/Bind/Describe/Execute(n rows)  <the statement, parameters bound>
  *   Parse/Bind/Execute  ROLLBACK  + Sync                                       -- when n covers the cap
  *
@@ -35,6 +36,11 @@ export interface StatementPlan {
   params: readonly unknown[];
   /** SET LOCAL statement_timeout for this call. */
   timeoutMs: number;
+  /**
+   * The connection's own statement_timeout (its startup option, which a call's SET LOCAL never outlives):
+   * when the call's timeout is the same, the SET LOCAL is left out of the pipeline.
+   */
+  sessionTimeoutMs?: number;
   /** Rows to read at most (the cap plus the probe row). */
   fetchLimit: number;
   /** Rows asked for in the first Execute; when it covers `fetchLimit` the call is one round trip. */
@@ -56,7 +62,7 @@ export class PgStatement implements pg.Submittable {
   private resolve!: () => void;
   private reject!: (err: unknown) => void;
   private wire: Wire | undefined;
-  private readonly stages: Stage[] = ['begin', 'timeout', 'statement', 'rollback'];
+  private readonly stages: Stage[];
   private stage = 0;
   private synced = false;
   /** A failure of the caller's callbacks (e.g. RESULT_TOO_LARGE): reported once the exchange is over. */
@@ -70,10 +76,20 @@ export class PgStatement implements pg.Submittable {
     // Mapped before anything is written, so that a value that cannot be sent fails the call cleanly.
     this.values = plan.params.map((v) => pgUtils.prepareValue(v));
     this.batch = Math.max(1, Math.min(plan.fetchLimit, plan.firstBatch));
+    this.stages = this.setsTimeout ? ['begin', 'timeout', 'statement', 'rollback'] : ['begin', 'statement', 'rollback'];
     this.done = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+
+  private get timeoutText(): string {
+    return String(Math.max(1, Math.floor(this.plan.timeoutMs)));
+  }
+
+  private get setsTimeout(): boolean {
+    const session = this.plan.sessionTimeoutMs;
+    return session === undefined || String(Math.max(1, Math.floor(session))) !== this.timeoutText;
   }
 
   private get oneShot(): boolean {
@@ -89,9 +105,11 @@ export class PgStatement implements pg.Submittable {
       wire.parse({ text: 'BEGIN READ ONLY' });
       wire.bind({});
       wire.execute({});
-      wire.parse({ text: "SELECT pg_catalog.set_config('statement_timeout', $1, true)" });
-      wire.bind({ values: [String(Math.max(1, Math.floor(this.plan.timeoutMs)))] });
-      wire.execute({});
+      if (this.setsTimeout) {
+        wire.parse({ text: "SELECT pg_catalog.set_config('statement_timeout', $1, true)" });
+        wire.bind({ values: [this.timeoutText] });
+        wire.execute({});
+      }
       // Flush: the server answers BEGIN at once instead of holding it until the statement ends, so a
       // live server is told apart from a dead network while a long statement runs (no extra round trip).
       wire.flush();

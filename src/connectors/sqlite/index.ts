@@ -111,7 +111,9 @@ export function buildCatalog(rows: CatalogRows): Catalog {
     if (!t || Number(c.hidden) === 1) continue;
     const pk = Number(c.pk) > 0;
     if (pk) pkOf.set(c.tbl, [...(pkOf.get(c.tbl) ?? []), c.name]);
-    t.columns.push({ name: c.name, type: (c.type || '').toLowerCase(), nullable: Number(c.not_null) === 0 && !pk, default: c.dflt_value, primaryKey: pk, comment: null, references: null });
+    // A view's computed column (count(*), substr(…)) and a table column declared without a type have no
+    // declared type in SQLite; say so rather than print an empty type a reader takes for "null".
+    t.columns.push({ name: c.name, type: c.type ? c.type.toLowerCase() : 'unknown', nullable: Number(c.not_null) === 0 && !pk, default: c.dflt_value, primaryKey: pk, comment: null, references: null });
   }
   for (const fk of rows.foreignKeys) {
     const t = tables.get(fk.tbl);
@@ -214,7 +216,7 @@ export class SqliteConnector implements Connector {
         done = Boolean(reply.done);
       }
       if (!done) await r.request({ op: 'end' });
-      const columns: ColumnMeta[] = declared.map((c, i) => ({ name: c.name, type: inferred[i] || 'null' }));
+      const columns: ColumnMeta[] = declared.map((c, i) => ({ name: c.name, type: inferred[i] || 'unknown' }));
       return collector.finish(columns);
     });
   }

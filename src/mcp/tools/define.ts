@@ -5,11 +5,14 @@
  *
  * Every tools/list answer lands in a model's context, so the JSON Schemas a tool advertises are written
  * by hand (`inputJson`, `outputJson`: types, enums, required — no `$schema`, no 2^53 bounds) while the
- * zod schemas still validate every call. The whole list stays under 2.5 KB (BRIEF §2).
+ * zod schemas still validate every call. Every parameter carries a short description (a model guesses wrong names without one); the whole
+ * list stays under 4 KB (test/mcp/tools.test.ts measures it).
  */
 import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
-import type * as z from 'zod';
+import * as z from 'zod';
+import { ToolError } from '../../errors.js';
 import type { AuditNote, ToolContext } from '../context.js';
+import { assertKnownArguments } from './arguments.js';
 
 export interface ToolOutput<O> {
   structured: O;
@@ -41,11 +44,17 @@ function advertising<S extends z.ZodType>(schema: S, json: JsonObject): S {
   return Object.assign(Object.create(schema) as S, { '~standard': { ...std, jsonSchema: { input: convert, output: convert } } });
 }
 
+const ANY_OBJECT = z.looseObject({});
+
 /** A tool of any input and output shape (the registry's element type). */
 export type AnyTool = ToolDef<z.ZodObject, z.ZodObject>;
 
+/**
+ * The tool, its input schema made loose: unknown keys must survive validation (the SDK's and the fast
+ * path's) so that `callTool` can refuse them by name instead of zod silently stripping them.
+ */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
-  return def;
+  return { ...def, input: def.input.loose() as unknown as I };
 }
 
 /**
@@ -59,9 +68,25 @@ export function callTool<I extends z.ZodObject, O extends z.ZodObject>(
   signal: AbortSignal,
 ): Promise<CallToolResult> {
   return ctx.run(def.name, async (note) => {
-    const out = await def.run(ctx, args, note, signal);
+    const raw = (args ?? {}) as Record<string, unknown>;
+    // Unknown names first: `{"query": …}` for `{"sql": …}` is best answered "did you mean `sql`?", not
+    // "`sql` is required".
+    assertKnownArguments(def.name, raw, Object.keys(def.input.shape));
+    const parsed = def.input.safeParse(raw);
+    if (!parsed.success) throw new ToolError('INVALID_ARGUMENT', describeIssues(def.name, parsed.error.issues));
+    const out = await def.run(ctx, parsed.data, note, signal);
     return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured as Record<string, unknown> };
   });
+}
+
+/** zod's issues as one sentence a model can act on: which argument, what was wrong. */
+function describeIssues(tool: string, issues: readonly z.core.$ZodIssue[]): string {
+  const parts = issues.slice(0, 5).map((i) => {
+    const at = i.path.length ? `\`${i.path.map(String).join('.')}\`` : 'the arguments';
+    if (i.code === 'invalid_type' && i.input === undefined) return `${at} is required`;
+    return `${at}: ${i.message}`;
+  });
+  return `Invalid arguments for ${tool}: ${parts.join('; ')}.`;
 }
 
 export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(server: McpServer, ctx: ToolContext, def: ToolDef<I, O>): void {
@@ -70,7 +95,10 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(serve
     {
       ...(def.title ? { title: def.title } : {}),
       description: def.description,
-      inputSchema: advertising(def.input, def.inputJson),
+      // The SDK sees a schema that accepts any object (still advertising the tool's own JSON Schema):
+      // `callTool` validates, so that unknown and invalid arguments get the same INVALID_ARGUMENT answer,
+      // with the valid names, on both the SDK path and the fast path.
+      inputSchema: advertising(ANY_OBJECT, def.inputJson),
       outputSchema: advertising(def.output, def.outputJson),
       // Every Sequel tool only reads (MCP spec, ToolAnnotations); the destructive and idempotent hints
       // are meaningful only when readOnlyHint is false, so they are left out of the (size-budgeted) list.

@@ -56,7 +56,7 @@ export const describeTable = defineTool({
   description: 'Columns (types, keys, comments, descriptions), indexes, row estimate of a table or view.',
   input,
   output,
-  inputJson: { type: 'object', properties: { source: { type: 'string' }, table: { type: 'string', description: 'or schema.table' } }, required: ['source', 'table'] },
+  inputJson: { type: 'object', properties: { source: { type: 'string', description: 'source name from list_sources' }, table: { type: 'string', description: 'table or view name, or schema.table' } }, required: ['source', 'table'] },
   outputJson: { type: 'object', properties: { table: { type: 'object' } }, required: ['table'] },
   async run(ctx: ToolContext, args, note, signal) {
     const source = await ctx.source(args.source);

@@ -10,7 +10,7 @@ export const explainQuery = defineTool({
   description: "The engine's plan for a read-only statement, without running it.",
   input,
   output,
-  inputJson: { type: 'object', properties: { source: { type: 'string' }, sql: { type: 'string' } }, required: ['source', 'sql'] },
+  inputJson: { type: 'object', properties: { source: { type: 'string', description: 'source name from list_sources' }, sql: { type: 'string', description: 'the read-only statement to plan' } }, required: ['source', 'sql'] },
   outputJson: { type: 'object', properties: { plan: { type: 'string' } }, required: ['plan'] },
   async run(ctx: ToolContext, args, note, signal) {
     const source = await ctx.source(args.source);

@@ -29,10 +29,10 @@ export const runQuery = defineTool({
   inputJson: {
     type: 'object',
     properties: {
-      source: { type: 'string' },
-      sql: { type: 'string', description: 'placeholders: $1 (postgres, duckdb), ? (mysql, sqlite)' },
-      params: { type: 'array' },
-      max_rows: { type: 'integer' },
+      source: { type: 'string', description: 'source name from list_sources' },
+      sql: { type: 'string', description: 'one read-only statement; placeholders $1 (postgres, duckdb), ? (mysql, sqlite)' },
+      params: { type: 'array', description: 'values for the placeholders, in order' },
+      max_rows: { type: 'integer', description: "rows to return (default: the source's, usually 200)" },
     },
     required: ['source', 'sql'],
   },
@@ -77,6 +77,6 @@ export const runQuery = defineTool({
       elapsed_ms: elapsed,
       ...(hint ? { hint } : {}),
     };
-    return { structured, text: renderRows(result.columns, result.rows, result.truncated, hint) };
+    return { structured, text: renderRows(source.name, result.columns, result.rows, result.truncated, hint) };
   },
 });

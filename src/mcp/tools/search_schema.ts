@@ -75,12 +75,12 @@ export const searchSchema = defineTool({
   inputJson: {
     type: 'object',
     properties: {
-      source: { type: 'string' },
-      pattern: { type: 'string', description: 'fragment or LIKE pattern' },
-      object_type: { enum: ['table', 'view', 'column', 'all'] },
-      detail: { enum: ['names', 'summary', 'full'] },
-      limit: { type: 'integer' },
-      cursor: { type: 'string' },
+      source: { type: 'string', description: 'source name; all sources when omitted' },
+      pattern: { type: 'string', description: 'name/description fragment, or LIKE pattern (% _)' },
+      object_type: { enum: ['table', 'view', 'column', 'all'], description: 'default all' },
+      detail: { enum: ['names', 'summary', 'full'], description: 'default names' },
+      limit: { type: 'integer', description: 'objects per page (default 50, max 500)' },
+      cursor: { type: 'string', description: 'next_cursor of the previous page' },
     },
   },
   outputJson: { type: 'object', properties: { objects: { type: 'array' }, next_cursor: { type: ['string', 'null'] } }, required: ['objects'] },

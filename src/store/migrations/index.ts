@@ -8,14 +8,22 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../db.js';
 import { m001Initial } from './001_initial.js';
 import { m002OAuth } from './002_oauth.js';
-import { m003GovernanceAudit } from './003_governance_audit.js';
+import { m003HardenOpsAuditEntryId } from './003_harden_ops_audit_entry_id.js';
+import { m004DashDataAuditIndexes } from './004_dash_data_audit_indexes.js';
+import { m005DashDataSourceChecks } from './005_dash_data_source_checks.js';
+import { m006SpeedChangeEpoch } from './006_speed_change_epoch.js';
+import { m007GovernanceAudit } from './007_governance_audit.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
 const ALL: Array<[string, DialectMigration]> = [
   ['001_initial', m001Initial],
   ['002_oauth', m002OAuth],
-  ['003_governance_audit', m003GovernanceAudit],
+  ['003_harden_ops_audit_entry_id', m003HardenOpsAuditEntryId],
+  ['004_dash_data_audit_indexes', m004DashDataAuditIndexes],
+  ['005_dash_data_source_checks', m005DashDataSourceChecks],
+  ['006_speed_change_epoch', m006SpeedChangeEpoch],
+  ['007_governance_audit', m007GovernanceAudit],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -1,0 +1,173 @@
+/**
+ * The `sequel` command's help: an overview (bare `sequel`, `sequel --help`, `sequel help`) and one page
+ * per command with its options and examples (`sequel help keys`, `sequel keys --help`).
+ */
+
+export const OVERVIEW = `Usage: sequel <command> [options]
+
+Commands:
+  serve            run the server (MCP endpoint, dashboard, OAuth)
+  migrate          bring the store's schema up to date
+  orgs             create and list organizations
+  users            people: create, add to an organization, change role, remove
+  keys             API keys: create (for a user), list, revoke
+  authorizations   OAuth apps connected to an organization: list, revoke
+  sources          data sources: add, list, test, update, remove
+  describe         write the description of one table or column
+  descriptions     export / import a source's descriptions as YAML (keep them in git)
+  audit            read the audit log, filtered, as text, JSON or CSV
+  help [command]   this overview, or one command's options and examples
+
+Run \`sequel help <command>\` for its options and examples.
+
+Every command uses the same store as the server: SEQUEL_DATA_DIR (default ./.sequel), or
+SEQUEL_DATABASE_URL with SEQUEL_SECRET_KEY. Other settings: SEQUEL_PUBLIC_URL, SEQUEL_HOST, SEQUEL_PORT,
+SEQUEL_LOG_LEVEL. Add --json to most commands for JSON on stdout. Exit status: 0 ok, 1 failed, 2 usage.`;
+
+const PAGES: Record<string, string> = {
+  serve: `Usage: sequel serve [--port 7070] [--host 127.0.0.1]
+
+Runs the server in the foreground: the MCP endpoint at <public-url>/mcp, the dashboard, OAuth. On the
+first start it creates the store, a "default" organization and the demo source (an online shop in
+SQLite), and prints a one-time setup link. Stop it with Ctrl-C (SIGINT) or SIGTERM.
+
+Options:
+  --port N      port to listen on (default SEQUEL_PORT or 7070)
+  --host H      address to bind (default SEQUEL_HOST or 127.0.0.1)
+
+Examples:
+  sequel serve
+  SEQUEL_DATA_DIR=/srv/sequel sequel serve --port 8080 --host 0.0.0.0`,
+
+  migrate: `Usage: sequel migrate
+
+Brings the store's schema up to date (serve does this too) and says where the store is.
+
+Examples:
+  sequel migrate
+  SEQUEL_DATABASE_URL=postgres://sequel@db/sequel SEQUEL_SECRET_KEY=… sequel migrate`,
+
+  orgs: `Usage:
+  sequel orgs create <slug> [--name "…"] [--json]
+  sequel orgs list [--json]
+
+Examples:
+  sequel orgs create acme --name "Acme Inc"
+  sequel orgs list --json`,
+
+  users: `Usage:
+  sequel users create <email> --org <slug> --role owner|admin|member [--name "…"]   (password on stdin)
+  sequel users list --org <slug> [--json]
+  sequel users remove <email> --org <slug> [--json]
+
+remove takes the person out of the organization and revokes their API keys and OAuth authorizations
+in it; it prints exactly what it revoked.
+
+Examples:
+  printf %s "$PASSWORD" | sequel users create ada@example.com --org acme --role owner --name "Ada"
+  sequel users list --org acme
+  sequel users remove bob@example.com --org acme`,
+
+  keys: `Usage:
+  sequel keys create --org <slug> --name <name> [--sources a,b] [--expires 30d] [--json]
+  sequel keys list --org <slug> [--json]
+  sequel keys revoke --org <slug> <id-or-prefix>
+
+The key is printed once; only its hash is stored. --sources limits the key to those sources (a list
+that names no existing source is an error); --expires takes 30d, 12h, or a date.
+
+Examples:
+  sequel keys create --org default --name my-laptop
+  sequel keys create --org acme --name ci --sources warehouse --expires 90d --json
+  sequel keys revoke --org acme sql_AbC123`,
+
+  authorizations: `Usage:
+  sequel authorizations list --org <slug> [--json]
+  sequel authorizations revoke --org <slug> <id>
+
+OAuth apps (ChatGPT, Claude.ai, …) people connected to the organization; revoking one ends its
+tokens on the next request, on every replica.
+
+Examples:
+  sequel authorizations list --org acme
+  sequel authorizations revoke --org acme 6f1c…`,
+
+  sources: `Usage:
+  sequel sources add --org <slug> --name <slug> --engine postgres|mysql|sqlite|duckdb
+        (--url <dsn-or-path> | --db-host H [--db-port P] --db-user U --database D)
+        [--description "…"] [--password-stdin] [--tls disable|require|verify-full] [--tls-ca <file>]
+        [--connect-timeout-ms N] [--pool-max N] [--max-rows N] [--max-bytes N] [--timeout-ms N]
+        [--skip-test] [--json] [--allowed-schemas a,b] [--hide-tables t,s.t] [--hide-columns t.c,*ssn*]
+        [--mask t.c:mask,*email*:hash]
+  sequel sources policy --org <slug> --name <slug> [--allowed-schemas a,b] [--hide-tables …]
+        [--hide-columns …] [--mask column:mask|hash|null,…] [--json]
+  sequel sources list --org <slug> [--json]
+  sequel sources test --org <slug> [--name <slug>] [--json]
+  sequel sources update --org <slug> --name <slug> [--description "…"] [--password-stdin]
+        [--tls …] [--tls-ca <file>] [--connect-timeout-ms N] [--pool-max N] [--max-rows N]
+        [--max-rows-ceiling N] [--max-bytes N] [--timeout-ms N] [--skip-test] [--json]
+  sequel sources remove --org <slug> --name <slug>
+
+policy sets what every tool may read (README "Governance"): schemas, hidden tables, hidden columns
+(schema.table.column, table.column, or a name or pattern for every table), masked columns; an empty
+value clears a list.
+
+add and update test the connection before saving (--skip-test to save anyway), and warn when the
+database account can do more than read (see README "Least-privilege roles"); test warns too.
+
+Examples:
+  sequel sources add --org acme --name shop --engine sqlite --url ./shop.sqlite --description "Web shop"
+  printf %s "$PW" | sequel sources add --org acme --name wh --engine postgres \\
+      --db-host db.internal --db-user sequel_reader --database warehouse --password-stdin --tls verify-full
+  sequel sources update --org acme --name wh --max-rows 100 --timeout-ms 5000
+  printf %s "$NEW_PW" | sequel sources update --org acme --name wh --password-stdin
+  sequel sources policy --org acme --name wh --hide-tables audit_trail --hide-columns 'customers.ssn'
+      --mask '*email*:hash,customers.phone:mask'
+  sequel sources test --org acme
+  sequel sources remove --org acme --name shop`,
+
+  describe: `Usage: sequel describe --org <slug> --source <name> --table <[schema.]table> [--column <c>] "text"
+
+Writes your organization's description of a table or column (models see it in search_schema and
+describe_table). An empty text "" removes it.
+
+Examples:
+  sequel describe --org default --source demo --table orders "One row per checkout"
+  sequel describe --org default --source demo --table orders --column total_cents "Total in euro cents, after discounts"`,
+
+  descriptions: `Usage:
+  sequel descriptions export --org <slug> --source <name> [file.yaml]   (stdout when no file)
+  sequel descriptions import --org <slug> --source <name> file.yaml [--prune]
+
+Descriptions as code: export a source's tables and columns with their descriptions to YAML, review and
+edit it in git, import it back. import sets every description in the file (an empty one removes it);
+--prune also removes descriptions of tables and columns the file does not mention.
+
+Examples:
+  sequel descriptions export --org default --source demo descriptions/demo.yaml
+  sequel descriptions import --org default --source demo descriptions/demo.yaml`,
+
+  audit: `Usage: sequel audit --org <slug> [--source s] [--user email] [--key id-or-prefix] [--tool t]
+        [--outcome ok|error|CODE] [--since 1h|7d|ISO-date] [--limit 100] [--json | --csv]
+
+The audit log, newest first: who (user, credential), which tool, source and SQL, rows, duration and
+outcome. --outcome error matches every failed call.
+
+Examples:
+  sequel audit --org acme --since 1h
+  sequel audit --org acme --source warehouse --outcome NOT_READ_ONLY --json
+  sequel audit --org acme --since 30d --csv > audit.csv`,
+};
+
+PAGES.help = `Usage: sequel help [command]
+
+Examples:
+  sequel help
+  sequel help sources`;
+
+/** The help page of a command, or undefined when there is no such command. */
+export function helpFor(command: string): string | undefined {
+  return PAGES[command];
+}
+
+export const COMMANDS = Object.keys(PAGES);
