@@ -12,7 +12,7 @@ import type { Store } from './store/index.js';
 import { MASK_MODES, type ColumnMask, type MaskMode, type SourceConnection, type SourcePolicy, type SourceRecord } from './store/sources.js';
 
 /** The policy shape a dashboard or CLI edits (types re-exported for src/web and src/cli.ts). */
-export { MASK_MODES, type ColumnMask, type MaskMode, type SourcePolicy } from './store/sources.js';
+export { MASK_MODES, type ColumnMask, type IdentityRole, type MaskMode, type SourcePolicy } from './store/sources.js';
 
 export const NETWORK_ENGINES: readonly Engine[] = ['postgres', 'mysql'];
 
@@ -104,6 +104,12 @@ function assertPolicy(p: Partial<SourcePolicy>): void {
       }
     }
   }
+  if (p.identityRoles !== undefined) {
+    if (!Array.isArray(p.identityRoles) || p.identityRoles.some((r) => typeof r?.member !== 'string' || !r.member.trim() || typeof r.role !== 'string' || !r.role.trim() || r.role.length > 63)) {
+      throw new ValidationError('identity roles must be a list of { member (an email or key:<id>), role }');
+    }
+  }
+  if (p.identityRequired !== undefined && typeof p.identityRequired !== 'boolean') throw new ValidationError('identityRequired must be true or false');
   if (p.allowUserFunctions !== undefined && typeof p.allowUserFunctions !== 'boolean') throw new ValidationError('allowUserFunctions must be true or false');
   if (p.maxRows !== undefined && p.maxRowsCeiling !== undefined && p.maxRows > p.maxRowsCeiling) {
     throw new ValidationError('max rows cannot exceed the ceiling');

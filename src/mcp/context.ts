@@ -167,6 +167,27 @@ export class ToolContext {
     }
   }
 
+  /**
+   * The database role this caller's queries run as on `source` (per-person identity), or undefined to run
+   * as the connecting account. Refuses a caller without a mapping where the source requires one, and any
+   * mapping on an engine without roles.
+   */
+  async databaseRole(source: SourceRecord): Promise<string | undefined> {
+    const p = source.policy;
+    if (!p.identityRoles.length && !p.identityRequired) return undefined;
+    const p2 = this.principal;
+    const email = p2.userId ? (await this.deps.store.users.get(p2.userId))?.email : undefined;
+    const match = p.identityRoles.find((r) => (email !== undefined && r.member.toLowerCase() === email.toLowerCase()) || r.member === `key:${p2.credential.id}`);
+    if (match && source.engine !== 'postgres') {
+      throw new ToolError('PERMISSION_DENIED', `Source "${source.name}" maps people to database roles, which Sequel applies on PostgreSQL only; ask an admin.`);
+    }
+    if (match) return match.role;
+    if (p.identityRequired) {
+      throw new ToolError('PERMISSION_DENIED', `Source "${source.name}" runs each person's queries as their own database role, and none is set for this credential; ask an admin to map you to one.`);
+    }
+    return undefined;
+  }
+
   /** The key `hash` masking uses for this organization (equal values hash alike within it, not across). */
   maskingKey(): Buffer {
     return createHmac('sha256', this.deps.keys.key('masking')).update(this.principal.orgId).digest();

@@ -30,6 +30,12 @@ export interface ColumnMask {
   mode: MaskMode;
 }
 
+/** A member (by email) or an API key (`key:<key id>`) mapped to the database role their queries run as. */
+export interface IdentityRole {
+  member: string;
+  role: string;
+}
+
 /** What a credential may do with a source (BRIEF §3). */
 export interface SourcePolicy {
   /** Rows returned when the caller does not ask for a number. */
@@ -51,6 +57,14 @@ export interface SourcePolicy {
   /** Columns whose values leave Sequel masked; a statement that uses one other than as a plain output column is refused. */
   maskedColumns: ColumnMask[];
   /**
+   * Per-person database identity (PostgreSQL): each mapped member's or key's queries run as their own
+   * role (`SET LOCAL ROLE` inside the read-only transaction; the connecting account must be a member of
+   * those roles), so the database's grants and row-level security apply.
+   */
+  identityRoles: IdentityRole[];
+  /** Refuse callers with no mapping in `identityRoles` (otherwise they run as the connecting account). */
+  identityRequired: boolean;
+  /**
    * Whether statements may call functions the database's users defined (stored functions, UDFs, macros).
    * Off by default: the guards cannot see what such a function does, so only built-ins on each engine's
    * read-only allow-list pass.
@@ -71,6 +85,8 @@ export const DEFAULT_POLICY: SourcePolicy = {
   hiddenTables: [],
   hiddenColumns: [],
   maskedColumns: [],
+  identityRoles: [],
+  identityRequired: false,
   allowUserFunctions: false,
 };
 

@@ -49,9 +49,10 @@ export const runQuery = defineTool({
     const requested = args.max_rows ?? policy.maxRows;
     const maxRows = Math.min(requested, policy.maxRowsCeiling);
     const masks = await ctx.enforcePolicy(source, args.sql, signal);
+    const role = await ctx.databaseRole(source);
     const started = performance.now();
     const result = await ctx.deps.manager.use(source, (c) =>
-      c.query(args.sql, args.params ?? [], { maxRows, maxBytes: policy.maxBytes, timeoutMs: policy.statementTimeoutMs, signal }),
+      c.query(args.sql, args.params ?? [], { maxRows, maxBytes: policy.maxBytes, timeoutMs: policy.statementTimeoutMs, signal, role }),
     );
     const elapsed = Math.round((performance.now() - started) * 100) / 100;
     note.rowCount = result.rowCount;
