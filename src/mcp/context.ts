@@ -178,8 +178,8 @@ export class ToolContext {
     const p2 = this.principal;
     const email = p2.userId ? (await this.deps.store.users.get(p2.userId))?.email : undefined;
     const match = p.identityRoles.find((r) => (email !== undefined && r.member.toLowerCase() === email.toLowerCase()) || r.member === `key:${p2.credential.id}`);
-    if (match && source.engine !== 'postgres') {
-      throw new ToolError('PERMISSION_DENIED', `Source "${source.name}" maps people to database roles, which Sequel applies on PostgreSQL only; ask an admin.`);
+    if (match && source.engine !== 'postgres' && source.engine !== 'mysql') {
+      throw new ToolError('PERMISSION_DENIED', `Source "${source.name}" maps people to database roles, which Sequel applies on PostgreSQL and MySQL/MariaDB only; ask an admin.`);
     }
     if (match) return match.role;
     if (p.identityRequired) {

@@ -134,3 +134,99 @@ describe.skipIf(!pgUp)('per-person identity on PostgreSQL', () => {
     expect((who.structuredContent.rows as unknown[][])[0]?.[0]).toBe(BOB);
   });
 });
+
+const mysqlUp = await requireService('mysql', 'per-person identity (MySQL/MariaDB roles)');
+
+describe.skipIf(!mysqlUp)('per-person identity on MySQL/MariaDB', () => {
+  const MYSQL_URL = process.env.SEQUEL_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+  const svc = `${prefix}_svc`;
+  const roleA = `${prefix}_ra`;
+  const roleB = `${prefix}_rb`;
+  const password = randomBytes(12).toString('hex');
+  let mdb: TempDatabase;
+  let mts: TestServer;
+  let a: Client;
+  let b: Client;
+  let nobody: Client;
+
+  async function root<T>(fn: (c: import('mysql2/promise').Connection) => Promise<T>): Promise<T> {
+    const mysql = await import('mysql2/promise');
+    const c = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: false });
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  }
+
+  beforeAll(async () => {
+    const { createTempMysqlDatabase } = await import('../helpers/services.js');
+    mdb = await createTempMysqlDatabase('sequel_ident');
+    const d = `\`${mdb.name}\``;
+    await root(async (c) => {
+      await c.query(`create table ${d}.notes_a (body varchar(40))`);
+      await c.query(`create table ${d}.notes_b (body varchar(40))`);
+      await c.query(`create table ${d}.lobby (body varchar(40))`);
+      await c.query(`insert into ${d}.notes_a values ('for role a')`);
+      await c.query(`insert into ${d}.notes_b values ('for role b')`);
+      await c.query(`insert into ${d}.lobby values ('everyone')`);
+      await c.query(`create role ${roleA}`);
+      await c.query(`create role ${roleB}`);
+      await c.query(`grant select on ${d}.notes_a to ${roleA}`);
+      await c.query(`grant select on ${d}.notes_b to ${roleB}`);
+      await c.query(`create user '${svc}'@'%' identified by '${password}'`);
+      // The connecting account itself reads only the lobby; the notes only through a role.
+      await c.query(`grant select on ${d}.lobby to '${svc}'@'%'`);
+      await c.query(`grant ${roleA} to '${svc}'@'%'`);
+      await c.query(`grant ${roleB} to '${svc}'@'%'`);
+    });
+    mts = await startTestServer({ demo: false });
+    const org = await mts.org('ident');
+    const user = async (email: string) => {
+      const u = await mts.rt.store.users.create({ email, name: email, passwordHash: 'x' });
+      await mts.rt.store.users.addMembership(org.id, u.id, 'member');
+      return u;
+    };
+    const [ua, ub, un] = [await user(`a-${prefix}@example.com`), await user(`b-${prefix}@example.com`), await user(`n-${prefix}@example.com`)];
+    const u = new URL(MYSQL_URL);
+    u.username = svc;
+    u.pathname = `/${mdb.name}`;
+    await mts.source('ident', {
+      name: 'notes',
+      engine: 'mysql',
+      url: u.toString(),
+      password,
+      policy: { identityRoles: [{ member: ua.email, role: roleA }, { member: ub.email, role: roleB }] },
+    });
+    a = await connectClient(mts.mcpUrl, (await mts.key('ident', { userId: ua.id })).key);
+    b = await connectClient(mts.mcpUrl, (await mts.key('ident', { userId: ub.id })).key);
+    nobody = await connectClient(mts.mcpUrl, (await mts.key('ident', { userId: un.id })).key);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of [a, b, nobody]) await c?.close();
+    await mts?.close();
+    await mdb?.drop();
+    await root(async (c) => {
+      await c.query(`drop user if exists '${svc}'@'%'`);
+      await c.query(`drop role if exists ${roleA}`);
+      await c.query(`drop role if exists ${roleB}`);
+    });
+  });
+
+  const run = async (client: Client, sql: string) => (await client.callTool({ name: 'run_query', arguments: { source: 'notes', sql } })) as R;
+
+  it("applies each member's role's grants, and resets the role before the connection is reused", async () => {
+    expect((await run(a, 'SELECT body FROM notes_a')).structuredContent.rows).toEqual([['for role a']]);
+    expect((await run(b, 'SELECT body FROM notes_b')).structuredContent.rows).toEqual([['for role b']]);
+    // The same statement, another member: the database refuses it.
+    expect((await run(b, 'SELECT body FROM notes_a')).isError).toBe(true);
+    expect((await run(a, 'SELECT body FROM notes_b')).isError).toBe(true);
+    // An unmapped member (the source does not require a mapping) runs as the connecting account, with no
+    // role left over from the calls before on the same pool.
+    for (let i = 0; i < 5; i++) {
+      expect((await run(nobody, 'SELECT body FROM notes_a')).isError).toBe(true);
+      expect((await run(nobody, 'SELECT body FROM lobby')).structuredContent.rows).toEqual([['everyone']]);
+    }
+  });
+});
