@@ -7,10 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/client';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, startTestServer, type TestServer } from '../helpers/server.js';
-import { createTempPgDatabase, requireService, type TempDatabase } from '../helpers/services.js';
+import { createTempMysqlDatabase, createTempPgDatabase, requireService, type TempDatabase } from '../helpers/services.js';
 
 const pgUp = await requireService('postgres', 'per-person identity (PostgreSQL row-level security)');
 
@@ -149,8 +150,7 @@ describe.skipIf(!mysqlUp)('per-person identity on MySQL/MariaDB', () => {
   let b: Client;
   let nobody: Client;
 
-  async function root<T>(fn: (c: import('mysql2/promise').Connection) => Promise<T>): Promise<T> {
-    const mysql = await import('mysql2/promise');
+  async function root<T>(fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
     const c = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: false });
     try {
       return await fn(c);
@@ -160,7 +160,6 @@ describe.skipIf(!mysqlUp)('per-person identity on MySQL/MariaDB', () => {
   }
 
   beforeAll(async () => {
-    const { createTempMysqlDatabase } = await import('../helpers/services.js');
     mdb = await createTempMysqlDatabase('sequel_ident');
     const d = `\`${mdb.name}\``;
     await root(async (c) => {
