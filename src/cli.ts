@@ -16,7 +16,7 @@ import { createLogger } from './log.js';
 import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
 import { startServer, type RunningServer } from './server.js';
 import { OVERVIEW, helpFor } from './cliHelp.js';
-import { addSource, maskList, nameList, setSourcePolicy, sourceView, type SourcePolicy } from './sources.js';
+import { addSource, identityList, maskList, nameList, setSourcePolicy, sourceView, type SourcePolicy } from './sources.js';
 import { assertRole } from './store/users.js';
 
 class UsageError extends Error {}
@@ -51,6 +51,8 @@ const OPTIONS = {
   'hide-tables': { type: 'string' },
   'hide-columns': { type: 'string' },
   mask: { type: 'string' },
+  'identity-roles': { type: 'string' },
+  'identity-required': { type: 'string' },
   sources: { type: 'string' },
   expires: { type: 'string' },
   json: { type: 'boolean' },
@@ -65,6 +67,12 @@ function required(values: Values, name: keyof Values): string {
   return v;
 }
 
+function yesNo(text: string, what: string): boolean {
+  if (['yes', 'true', 'on'].includes(text)) return true;
+  if (['no', 'false', 'off'].includes(text)) return false;
+  throw new UsageError(`--${what} takes yes or no`);
+}
+
 /** The governance flags given (absent flags leave the policy's value as it is). */
 function governanceFlags(v: Values): Partial<SourcePolicy> {
   return {
@@ -72,6 +80,8 @@ function governanceFlags(v: Values): Partial<SourcePolicy> {
     ...(v['hide-tables'] !== undefined ? { hiddenTables: nameList(v['hide-tables']) } : {}),
     ...(v['hide-columns'] !== undefined ? { hiddenColumns: nameList(v['hide-columns']) } : {}),
     ...(v.mask !== undefined ? { maskedColumns: maskList(v.mask) } : {}),
+    ...(v['identity-roles'] !== undefined ? { identityRoles: identityList(v['identity-roles']) } : {}),
+    ...(v['identity-required'] !== undefined ? { identityRequired: yesNo(v['identity-required'], 'identity-required') } : {}),
   };
 }
 
@@ -292,7 +302,7 @@ async function main(argv: string[]): Promise<void> {
           } else print(v, sourceView(source), `added ${source.name} (${source.engine}; not tested)`);
         } else if (sub === 'policy') {
           const patch = governanceFlags(v);
-          if (Object.keys(patch).length === 0) throw new UsageError('sources policy needs --allowed-schemas, --hide-tables, --hide-columns or --mask');
+          if (Object.keys(patch).length === 0) throw new UsageError('sources policy needs --allowed-schemas, --hide-tables, --hide-columns, --mask, --identity-roles or --identity-required');
           const s = await setSourcePolicy(rt.store, org.id, required(v, 'name'), patch);
           const p = s.policy;
           print(
@@ -304,6 +314,7 @@ async function main(argv: string[]): Promise<void> {
               `  hidden tables:   ${p.hiddenTables.join(', ') || '(none)'}`,
               `  hidden columns:  ${p.hiddenColumns.join(', ') || '(none)'}`,
               `  masked columns:  ${p.maskedColumns.map((m) => `${m.column}:${m.mode}`).join(', ') || '(none)'}`,
+              `  identity roles:  ${p.identityRoles.map((r) => `${r.member}=${r.role}`).join(', ') || '(none)'}${p.identityRequired ? ' (required)' : ''}`,
             ].join('\n'),
           );
         } else if (sub === 'list') {

@@ -9,7 +9,7 @@ import { DEFAULT_CONNECTION, ENGINES, type ConnectionConfig, type Engine, type T
 import { ValidationError } from './errors.js';
 import type { ServerKeys } from './secrets.js';
 import type { Store } from './store/index.js';
-import { MASK_MODES, type ColumnMask, type MaskMode, type SourceConnection, type SourcePolicy, type SourceRecord } from './store/sources.js';
+import { MASK_MODES, type ColumnMask, type IdentityRole, type MaskMode, type SourceConnection, type SourcePolicy, type SourceRecord } from './store/sources.js';
 
 /** The policy shape a dashboard or CLI edits (types re-exported for src/web and src/cli.ts). */
 export { MASK_MODES, type ColumnMask, type IdentityRole, type MaskMode, type SourcePolicy } from './store/sources.js';
@@ -228,5 +228,16 @@ export function maskList(text: string): ColumnMask[] {
       throw new ValidationError(`a mask is column:mode with mode ${MASK_MODES.join(', ')}, got "${entry}"`);
     }
     return { column, mode: mode as MaskMode };
+  });
+}
+
+/** `ada@example.com=analyst_ada,key:<key id>=etl` → identity roles. */
+export function identityList(text: string): IdentityRole[] {
+  return nameList(text).map((entry) => {
+    const at = entry.lastIndexOf('=');
+    const member = at > 0 ? entry.slice(0, at).trim() : '';
+    const role = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!member || !role) throw new ValidationError(`an identity role is member=role (member: an email or key:<key id>), got "${entry}"`);
+    return { member, role };
   });
 }

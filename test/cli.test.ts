@@ -91,8 +91,11 @@ describe('sequel CLI', () => {
     const bad = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--mask', 'customers.email:scramble']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('mode mask, hash, null');
-    const clear = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--hide-tables', '', '--hide-columns', '', '--mask', '', '--json']);
-    expect(JSON.parse(clear.stdout).policy).toMatchObject({ hiddenTables: [], hiddenColumns: [], maskedColumns: [] });
+    const ident = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--identity-roles', 'ada@example.com=analyst_ada', '--identity-required', 'yes', '--json']);
+    expect(ident.code, ident.stderr).toBe(0);
+    expect(JSON.parse(ident.stdout).policy).toMatchObject({ identityRoles: [{ member: 'ada@example.com', role: 'analyst_ada' }], identityRequired: true });
+    const clear = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--hide-tables', '', '--hide-columns', '', '--mask', '', '--identity-roles', '', '--identity-required', 'no', '--json']);
+    expect(JSON.parse(clear.stdout).policy).toMatchObject({ hiddenTables: [], hiddenColumns: [], maskedColumns: [], identityRoles: [], identityRequired: false });
   });
 
   it.skipIf(!pgUp)('adds a PostgreSQL source from fields with the password on stdin, never showing it', async () => {
