@@ -14,6 +14,7 @@ import type { TlsMode } from './connectors/types.js';
 import { AppError, ValidationError, errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
+import { isWorker, runPrimary } from './cluster.js';
 import { startServer, type RunningServer } from './server.js';
 import { OVERVIEW, helpFor } from './cliHelp.js';
 import { addSource, identityList, maskList, nameList, setSourcePolicy, sourceView, type SourcePolicy } from './sources.js';
@@ -163,6 +164,8 @@ function listenError(err: unknown, config: Config): unknown {
 }
 
 async function serve(config: Config): Promise<void> {
+  if (isWorker()) return serveWorker(config);
+  if (config.workers > 1) return servePrimary(config);
   const rt = await openRuntime(config);
   const defaults = await ensureDefaults(rt);
   let server: RunningServer;
@@ -173,10 +176,49 @@ async function serve(config: Config): Promise<void> {
     throw listenError(err, config);
   }
   const setupToken = await issueSetupToken(rt);
+  process.stdout.write(banner(rt, server.url, defaults, setupToken, 1));
+  stopOnSignals(rt, server);
+}
+
+/** SEQUEL_WORKERS > 1: one-time work here, then one worker process per core on the same port. */
+async function servePrimary(config: Config): Promise<void> {
+  // Migrations, the server key, first-run defaults and the setup link, once, before any worker starts.
+  const rt = await openRuntime({ ...config, oauth: false });
+  let defaults: Awaited<ReturnType<typeof ensureDefaults>>;
+  let setupToken: string | null;
+  try {
+    defaults = await ensureDefaults(rt);
+    setupToken = await issueSetupToken(rt);
+  } finally {
+    await rt.close();
+  }
+  await runPrimary({
+    workers: config.workers,
+    log: rt.log,
+    onListening: ({ address, port }) => {
+      const host = address.includes(':') ? `[${address}]` : address;
+      process.stdout.write(banner(rt, `http://${host}:${port}`, defaults, setupToken, config.workers));
+    },
+  });
+}
+
+async function serveWorker(config: Config): Promise<void> {
+  const rt = await openRuntime(config);
+  let server: RunningServer;
+  try {
+    server = await startServer(rt);
+  } catch (err) {
+    await rt.close();
+    throw listenError(err, config);
+  }
+  stopOnSignals(rt, server);
+}
+
+function banner(rt: Runtime, url: string, defaults: { demoCreated: boolean }, setupToken: string | null, workers: number): string {
   const base = rt.config.publicUrl;
   const lines = [
     '',
-    `  Sequel is running on ${server.url} (store: ${rt.store.dialect === 'sqlite' ? rt.store.location : 'PostgreSQL'})`,
+    `  Sequel is running on ${url} (store: ${rt.store.dialect === 'sqlite' ? rt.store.location : 'PostgreSQL'}${workers > 1 ? `; ${workers} worker processes` : ''})`,
     '',
     `  MCP endpoint:   ${base}/mcp`,
     `  Get an API key: ${cliPrefix(rt.config)}npx sequel keys create --org default --name my-laptop`,
@@ -188,8 +230,10 @@ async function serve(config: Config): Promise<void> {
   if (defaults.demoCreated) lines.push(`  A demo data source ("demo", an online shop in SQLite) was added to the default organization.`);
   if (setupToken) lines.push('', `  One-time setup link (create the owner account): ${base}/setup?token=${setupToken}`);
   lines.push('');
-  process.stdout.write(lines.join('\n') + '\n');
+  return lines.join('\n') + '\n';
+}
 
+function stopOnSignals(rt: Runtime, server: RunningServer): void {
   const stop = (signal: string) => {
     rt.log.info('shutting down', { signal });
     server.close().then(
@@ -232,6 +276,13 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate':
       return withRuntime(config, async (rt) => {
         process.stdout.write(`store at ${rt.store.location} is up to date\n`);
+      });
+    case 'backup':
+      return withRuntime(config, async (rt) => {
+        if (!sub) throw new UsageError('say where to write the copy: sequel backup <file>');
+        const target = path.resolve(sub);
+        const pages = await rt.store.backup(target);
+        process.stdout.write(`wrote a copy of ${rt.store.location} to ${target} (${pages} pages)\n`);
       });
     case 'orgs':
       return withRuntime(config, async (rt) => {

@@ -8,6 +8,7 @@ export const OVERVIEW = `Usage: sequel <command> [options]
 Commands:
   serve            run the server (MCP endpoint, dashboard, OAuth)
   migrate          bring the store's schema up to date
+  backup           write a consistent copy of the embedded (SQLite) store
   orgs             create and list organizations
   users            people: create, add to an organization, change role, remove
   keys             API keys: create (for a user), list, revoke
@@ -22,14 +23,15 @@ Run \`sequel help <command>\` for its options and examples.
 
 Every command uses the same store as the server: SEQUEL_DATA_DIR (default ./.sequel), or
 SEQUEL_DATABASE_URL with SEQUEL_SECRET_KEY. Other settings: SEQUEL_PUBLIC_URL, SEQUEL_HOST, SEQUEL_PORT,
-SEQUEL_LOG_LEVEL. Add --json to most commands for JSON on stdout. Exit status: 0 ok, 1 failed, 2 usage.`;
+SEQUEL_LOG_LEVEL, SEQUEL_WORKERS. Add --json to most commands for JSON on stdout. Exit status: 0 ok, 1 failed, 2 usage.`;
 
 const PAGES: Record<string, string> = {
   serve: `Usage: sequel serve [--port 7070] [--host 127.0.0.1]
 
 Runs the server in the foreground: the MCP endpoint at <public-url>/mcp, the dashboard, OAuth. On the
 first start it creates the store, a "default" organization and the demo source (an online shop in
-SQLite), and prints a one-time setup link. Stop it with Ctrl-C (SIGINT) or SIGTERM.
+SQLite), and prints a one-time setup link. It runs SEQUEL_WORKERS server processes on the one port
+(default: one per core; 1 keeps everything in one process). Stop it with Ctrl-C (SIGINT) or SIGTERM.
 
 Options:
   --port N      port to listen on (default SEQUEL_PORT or 7070)
@@ -46,6 +48,17 @@ Brings the store's schema up to date (serve does this too) and says where the st
 Examples:
   sequel migrate
   SEQUEL_DATABASE_URL=postgres://sequel@db/sequel SEQUEL_SECRET_KEY=… sequel migrate`,
+
+  backup: `Usage: sequel backup <file>
+
+Writes a consistent copy of the embedded SQLite store to <file> while the server keeps running (SQLite's
+online backup). Restore: stop the server, put the copy at <SEQUEL_DATA_DIR>/sequel.db, keep the same
+server.key (or SEQUEL_SECRET_KEY) — stored credentials are encrypted with it. A PostgreSQL store is backed
+up with pg_dump (see docs/deploy.md).
+
+Examples:
+  sequel backup /backups/sequel-$(date +%F).db
+  SEQUEL_DATA_DIR=/srv/sequel sequel backup /backups/sequel.db`,
 
   orgs: `Usage:
   sequel orgs create <slug> [--name "…"] [--json]

@@ -2,6 +2,7 @@
  * Configuration from the environment (and CLI flags, which override it). Everything has a default that
  * works on a laptop: `npm start` needs no configuration at all.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { parseTrustProxy, type TrustProxy } from './auth/clientAddress.js';
 import { ValidationError } from './errors.js';
@@ -48,6 +49,11 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Whether Sequel is its own OAuth 2.1 authorization server (SEQUEL_OAUTH=0 turns it off). */
   oauth: boolean;
+  /**
+   * Server processes `serve` runs on one port (SEQUEL_WORKERS; default: the cores available), each a
+   * stateless replica of the others sharing the store; 1 serves in the one process.
+   */
+  workers: number;
   /** OAuth access-token lifetime in seconds (SEQUEL_ACCESS_TOKEN_TTL; BRIEF §1: one hour). */
   accessTokenTtlSeconds: number;
   /** OAuth refresh-token lifetime in seconds, renewed at every rotation (SEQUEL_REFRESH_TOKEN_TTL; 30 days). */
@@ -68,6 +74,11 @@ export interface Config {
    * replayed into the store at the next start; `store` writes it to the store first.
    */
   auditDurability: 'journal' | 'store';
+  /**
+   * Days audit entries are kept (SEQUEL_AUDIT_RETENTION_DAYS); older ones are deleted at start and hourly
+   * by every replica. 0 (the default) keeps them forever.
+   */
+  auditRetentionDays: number;
   /** A PEM file of extra CA certificates trusted when fetching Client ID Metadata Documents (SEQUEL_OAUTH_CIMD_CA_FILE). */
   cimdCaFile: string | undefined;
 }
@@ -153,11 +164,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     rateLimitPerMinute: intEnv(env, 'SEQUEL_RATE_LIMIT_PER_MINUTE', 600),
     shutdownGraceSeconds: intEnv(env, 'SEQUEL_SHUTDOWN_GRACE_SECONDS', 20),
     oauth: env.SEQUEL_OAUTH !== '0' && env.SEQUEL_OAUTH !== 'false',
+    workers: Math.max(1, intEnv(env, 'SEQUEL_WORKERS', os.availableParallelism())),
     accessTokenTtlSeconds: Math.max(1, intEnv(env, 'SEQUEL_ACCESS_TOKEN_TTL', 3600)),
     refreshTokenTtlSeconds: Math.max(60, intEnv(env, 'SEQUEL_REFRESH_TOKEN_TTL', 30 * 86400)),
     refreshGraceSeconds: intEnv(env, 'SEQUEL_REFRESH_GRACE_SECONDS', 30),
     cimdAllowPrivateHosts: listEnv(env, 'SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE').map((h) => h.toLowerCase()),
     cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
     auditDurability,
+    auditRetentionDays: intEnv(env, 'SEQUEL_AUDIT_RETENTION_DAYS', 0),
   };
 }

@@ -58,6 +58,9 @@ class Histogram {
   }
 }
 
+/** When this process started (ms precision: workers forked one after another differ). */
+const PROCESS_START_S = (performance.timeOrigin / 1000).toFixed(3);
+
 export class Metrics {
   readonly httpRequests = new Counter('sequel_http_requests_total', 'HTTP requests by route and status.');
   readonly toolCalls = new Counter('sequel_tool_calls_total', 'MCP tool calls by tool and outcome.');
@@ -73,6 +76,8 @@ export class Metrics {
     for (const g of this.gauges) parts.push(`# HELP ${g.name} ${g.help}\n# TYPE ${g.name} gauge\n${g.name} ${g.read()}`);
     const mem = process.memoryUsage();
     parts.push(`# HELP process_resident_memory_bytes Resident memory.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ${mem.rss}`);
+    // With SEQUEL_WORKERS > 1 each worker answers for itself; the start time tells them apart.
+    parts.push(`# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ${PROCESS_START_S}`);
     parts.push(`# HELP nodejs_heap_used_bytes V8 heap used.\n# TYPE nodejs_heap_used_bytes gauge\nnodejs_heap_used_bytes ${mem.heapUsed}`);
     return parts.join('\n') + '\n';
   }

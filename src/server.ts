@@ -6,6 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from './app.js';
+import { AuditRetention } from './retention.js';
 import type { Runtime } from './runtime.js';
 
 export interface RunningServer {
@@ -30,10 +31,13 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const retention = new AuditRetention(rt.store.audit, rt.config.auditRetentionDays, rt.log);
+  retention.start();
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       app.drain();
+      retention.stop();
       const graceMs = rt.config.shutdownGraceSeconds * 1000;
       const deadline = Date.now() + graceMs;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -144,7 +144,8 @@ describe('sequel CLI', () => {
     try {
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      for (let i = 0; i < 100 && !out.includes('MCP endpoint'); i++) await new Promise((r) => setTimeout(r, 100));
+      // serve starts SEQUEL_WORKERS processes (one per core by default); on a loaded machine that takes a while.
+      for (let i = 0; i < 600 && !out.includes('MCP endpoint'); i++) await new Promise((r) => setTimeout(r, 100));
       expect(out).toContain(`http://127.0.0.1:${port}/mcp`);
       const key = (await sequel(['keys', 'create', '--org', 'acme', '--name', 'serve-test', '--json'])).stdout;
       const { key: token } = JSON.parse(key) as { key: string };
@@ -158,6 +159,6 @@ describe('sequel CLI', () => {
       await new Promise((r) => child.once('close', r));
     }
     expect(child.exitCode ?? 0).toBe(0);
-  });
+  }, 120_000);
 });
 

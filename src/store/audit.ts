@@ -55,6 +55,16 @@ export class AuditLog {
     });
   }
 
+  /**
+   * Deletes up to `limit` entries older than `before` (ISO time), oldest first; returns how many. Small
+   * batches keep each transaction short, so a first prune of a large log never blocks the request path.
+   */
+  async deleteBefore(before: string, limit: number): Promise<number> {
+    const ids = this.db.selectFrom('audit_log').select('id').where('at', '<', before).orderBy('id').limit(limit);
+    const r = await this.db.deleteFrom('audit_log').where('id', 'in', ids).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /** How many of these entry ids are stored (crash-recovery tests count with it). */
   async countEntryIds(ids: string[]): Promise<number> {
     let n = 0;

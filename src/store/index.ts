@@ -3,6 +3,9 @@
  * or PostgreSQL, and `migrate` brings the schema up to date (idempotent, safe to run from several
  * replicas at once: Kysely's migrator takes a lock).
  */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { ValidationError } from '../errors.js';
 import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import { ApiKeys } from './apiKeys.js';
 import { AuditLog } from './audit.js';
@@ -77,6 +80,24 @@ export class Store {
         throw err;
       }
     });
+  }
+
+  /**
+   * Writes a consistent copy of the SQLite store to `file` with SQLite's online backup, while other
+   * processes keep reading and writing. PostgreSQL stores are backed up with pg_dump instead.
+   */
+  async backup(file: string): Promise<number> {
+    if (this.dialect !== 'sqlite') throw new ValidationError('the store is PostgreSQL: back it up with pg_dump (see docs/deploy.md)');
+    if (fs.existsSync(file)) throw new ValidationError(`${file} already exists; choose a new file`);
+    const source = new Database(this.location, { readonly: true, fileMustExist: true });
+    try {
+      source.pragma('busy_timeout = 5000');
+      const { totalPages } = await source.backup(file);
+      fs.chmodSync(file, 0o600);
+      return totalPages;
+    } finally {
+      source.close();
+    }
   }
 
   /** A cheap round trip, for /readyz. */

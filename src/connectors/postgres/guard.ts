@@ -145,12 +145,13 @@ function verdict(use: NameUse, ctx: PgGuardContext, state: { userCode: boolean }
       return `${name}() is not a function Sequel knows to be read-only on PostgreSQL ${POSTGRES_CATALOG.major}; ${BUILTINS}.`;
     }
     case 'attribute': {
-      // `t.f` is a column when t has one named f, else the call f(t): refused when f is a function that
-      // would be refused as a call. (Columns named like such a function: select them with t.* or a subquery.)
+      // `t.f` is a column when t has one named f, else the call f(t): refused when f is a denied function or
+      // one defined in the database. (A column named like one: select it with t.* or through a subquery.)
       const v = own(POSTGRES_CATALOG.functions, name);
       const denied = v !== undefined || ctx.userFunctions.has(name) ? POSTGRES_DENIED_FUNCTIONS.match(name) : undefined;
       if (denied) return `.${name} would call the function ${name}() (functional notation), which is not allowed because ${denied.reason}.`;
-      if (typeof v === 'string') return `.${name} would call the function ${name}() (functional notation), which is not allowed because ${v}.`;
+      // The other refused built-ins take no composite argument (handlers, support functions), so `t.f`
+      // cannot call them: a column of that name stays readable.
       if (ctx.userFunctions.has(name) && userCode() === null) {
         return `.${name} would call ${name}(), a function defined in this database (functional notation), and ${POLICY}.`;
       }

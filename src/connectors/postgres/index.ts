@@ -73,7 +73,8 @@ export class PostgresConnector implements Connector {
   }
 
   async analyze(sql: string): Promise<StatementShape> {
-    const check = await checkPostgresStatement(sql);
+    // The same verdict query() will give: with the database's definitions and the source's policy.
+    const check = await checkPostgresStatement(sql, await this.guardContext());
     return postgresShape(sql, check.relations);
   }
 
