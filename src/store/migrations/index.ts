@@ -13,6 +13,7 @@ import { m004DashDataAuditIndexes } from './004_dash_data_audit_indexes.js';
 import { m005DashDataSourceChecks } from './005_dash_data_source_checks.js';
 import { m006SpeedChangeEpoch } from './006_speed_change_epoch.js';
 import { m007DashFrameSessions } from './007_dash_frame_sessions.js';
+import { m008GovernanceAudit } from './008_governance_audit.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -24,6 +25,7 @@ const ALL: Array<[string, DialectMigration]> = [
   ['005_dash_data_source_checks', m005DashDataSourceChecks],
   ['006_speed_change_epoch', m006SpeedChangeEpoch],
   ['007_dash_frame_sessions', m007DashFrameSessions],
+  ['008_governance_audit', m008GovernanceAudit],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
