@@ -43,6 +43,7 @@ export function createApp(rt: Runtime): App {
       log: rt.log,
       rateLimiter: rt.rateLimiter,
       metrics: rt.metrics,
+      keys: rt.keys,
       sourceCache: new EpochCache<SourceRecord[]>(),
     },
     auth: rt.auth,

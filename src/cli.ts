@@ -21,6 +21,7 @@ import { createKey, listKeys, revokeKey } from './ops/keys.js';
 import { addExistingMember, changeRole, createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
 import { createOrg, listAllOrgs, myOrgs, orgBySlug } from './ops/orgs.js';
 import type { Actor, OperatorActor } from './ops/permissions.js';
+import { identityList, maskList, nameList, setSourcePolicy, sourceView, type SourcePolicy } from './sources.js';
 
 
 /** The command being run, so a usage error can show that command's page rather than the overview. */
@@ -49,6 +50,12 @@ const OPTIONS = {
   'max-rows': { type: 'string' },
   'timeout-ms': { type: 'string' },
   'skip-test': { type: 'boolean' },
+  'allowed-schemas': { type: 'string' },
+  'hide-tables': { type: 'string' },
+  'hide-columns': { type: 'string' },
+  mask: { type: 'string' },
+  'identity-roles': { type: 'string' },
+  'identity-required': { type: 'string' },
   sources: { type: 'string' },
   expires: { type: 'string' },
   json: { type: 'boolean' },
@@ -71,6 +78,23 @@ const OPTIONS = {
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 
+function yesNo(text: string, what: string): boolean {
+  if (['yes', 'true', 'on'].includes(text)) return true;
+  if (['no', 'false', 'off'].includes(text)) return false;
+  throw new UsageError(`--${what} takes yes or no`);
+}
+
+/** The governance flags given (absent flags leave the policy's value as it is). */
+function governanceFlags(v: Values): Partial<SourcePolicy> {
+  return {
+    ...(v['allowed-schemas'] !== undefined ? { allowedSchemas: nameList(v['allowed-schemas']) } : {}),
+    ...(v['hide-tables'] !== undefined ? { hiddenTables: nameList(v['hide-tables']) } : {}),
+    ...(v['hide-columns'] !== undefined ? { hiddenColumns: nameList(v['hide-columns']) } : {}),
+    ...(v.mask !== undefined ? { maskedColumns: maskList(v.mask) } : {}),
+    ...(v['identity-roles'] !== undefined ? { identityRoles: identityList(v['identity-roles']) } : {}),
+    ...(v['identity-required'] !== undefined ? { identityRequired: yesNo(v['identity-required'], 'identity-required') } : {}),
+  };
+}
 
 
 /** A DSN from separate fields (`--db-host`, `--db-port`, `--db-user`, `--database`) when `--url` is not given. */
@@ -317,6 +341,27 @@ async function main(argv: string[]): Promise<void> {
         } else throw new UsageError(`unknown command: users ${sub ?? ''}`);
       });
     case 'sources':
+      if (sub === 'policy') {
+        return withRuntime(config, async (rt) => {
+          const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+          const patch = governanceFlags(v);
+          if (Object.keys(patch).length === 0) throw new UsageError('sources policy needs --allowed-schemas, --hide-tables, --hide-columns, --mask, --identity-roles or --identity-required');
+          const s = await setSourcePolicy(rt.store, org.id, required(v, 'name'), patch);
+          const p = s.policy;
+          print(
+            v,
+            sourceView(s),
+            [
+              `policy of ${s.name}:`,
+              `  allowed schemas: ${p.allowedSchemas.join(', ') || '(all)'}`,
+              `  hidden tables:   ${p.hiddenTables.join(', ') || '(none)'}`,
+              `  hidden columns:  ${p.hiddenColumns.join(', ') || '(none)'}`,
+              `  masked columns:  ${p.maskedColumns.map((m) => `${m.column}:${m.mode}`).join(', ') || '(none)'}`,
+              `  identity roles:  ${p.identityRoles.map((r) => `${r.member}=${r.role}`).join(', ') || '(none)'}${p.identityRequired ? ' (required)' : ''}`,
+            ].join('\n'),
+          );
+        });
+      }
       return withRuntime(config, (rt) => sourcesCommand(rt, v, sub, { urlFromFields: () => urlFromFields(v) }));
     case 'describe':
       return withRuntime(config, (rt) => describeCommand(rt, v, [sub, ...rest].filter((x): x is string => x !== undefined)));

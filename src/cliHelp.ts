@@ -121,13 +121,21 @@ Examples:
         (--url <dsn-or-path> | --db-host H [--db-port P] --db-user U --database D)
         [--description "…"] [--password-stdin] [--tls disable|require|verify-full] [--tls-ca <file>]
         [--connect-timeout-ms N] [--pool-max N] [--max-rows N] [--max-bytes N] [--timeout-ms N]
-        [--skip-test] [--json]
+        [--skip-test] [--json] [--allowed-schemas a,b] [--hide-tables t,s.t] [--hide-columns t.c,*ssn*]
+        [--mask t.c:mask,*email*:hash]
+  sequel sources policy --org <slug> --name <slug> [--allowed-schemas a,b] [--hide-tables …]
+        [--hide-columns …] [--mask column:mask|hash|null,…]
+        [--identity-roles email=role,key:<id>=role] [--identity-required yes|no] [--json]
   sequel sources list --org <slug> [--json]
   sequel sources test --org <slug> [--name <slug>] [--json]
   sequel sources update --org <slug> --name <slug> [--description "…"] [--password-stdin]
         [--tls …] [--tls-ca <file>] [--connect-timeout-ms N] [--pool-max N] [--max-rows N]
         [--max-rows-ceiling N] [--max-bytes N] [--timeout-ms N] [--skip-test] [--json]
   sequel sources remove --org <slug> --name <slug>
+
+policy sets what every tool may read (README "Governance"): schemas, hidden tables, hidden columns
+(schema.table.column, table.column, or a name or pattern for every table), masked columns; an empty
+value clears a list.
 
 add and update test the connection before saving (--skip-test to save anyway), and warn when the
 database account can do more than read (see README "Least-privilege roles"); test warns too.
@@ -138,6 +146,8 @@ Examples:
       --db-host db.internal --db-user sequel_reader --database warehouse --password-stdin --tls verify-full
   sequel sources update --org acme --name wh --max-rows 100 --timeout-ms 5000
   printf %s "$NEW_PW" | sequel sources update --org acme --name wh --password-stdin
+  sequel sources policy --org acme --name wh --hide-tables audit_trail --hide-columns 'customers.ssn'
+      --mask '*email*:hash,customers.phone:mask'
   sequel sources test --org acme
   sequel sources remove --org acme --name shop`,
 

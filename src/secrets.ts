@@ -11,7 +11,7 @@ import { AppError, ValidationError } from './errors.js';
 
 const KEY_FILE = 'server.key';
 
-export type KeyPurpose = 'credentials' | 'api-keys' | 'oauth-cookies' | 'oauth-tokens' | 'sessions' | 'key-check';
+export type KeyPurpose = 'credentials' | 'api-keys' | 'oauth-cookies' | 'oauth-tokens' | 'sessions' | 'key-check' | 'masking';
 
 export class ServerKeys {
   private readonly derived = new Map<KeyPurpose, Buffer>();

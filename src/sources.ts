@@ -9,7 +9,10 @@ import { DEFAULT_CONNECTION, ENGINES, type ConnectionConfig, type Engine, type T
 import { ValidationError } from './errors.js';
 import type { ServerKeys } from './secrets.js';
 import type { Store } from './store/index.js';
-import type { SourceConnection, SourcePolicy, SourceRecord } from './store/sources.js';
+import { MASK_MODES, type ColumnMask, type IdentityRole, type MaskMode, type SourceConnection, type SourcePolicy, type SourceRecord } from './store/sources.js';
+
+/** The policy shape a dashboard or CLI edits (types re-exported for src/web and src/cli.ts). */
+export { MASK_MODES, type ColumnMask, type IdentityRole, type MaskMode, type SourcePolicy } from './store/sources.js';
 
 export const NETWORK_ENGINES: readonly Engine[] = ['postgres', 'mysql'];
 
@@ -86,6 +89,27 @@ function assertPolicy(p: Partial<SourcePolicy>): void {
   positive(p.maxRowsCeiling, 'max rows ceiling', 1_000_000);
   positive(p.maxBytes, 'byte cap', 64 * 1024 * 1024);
   positive(p.statementTimeoutMs, 'statement timeout', 3_600_000);
+  const names = (v: unknown, what: string) => {
+    if (v === undefined) return;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !x.trim() || x.length > 300)) throw new ValidationError(`${what} must be a list of names`);
+  };
+  names(p.allowedSchemas, 'allowed schemas');
+  names(p.hiddenTables, 'hidden tables');
+  names(p.hiddenColumns, 'hidden columns');
+  if (p.maskedColumns !== undefined) {
+    if (!Array.isArray(p.maskedColumns)) throw new ValidationError('masked columns must be a list of { column, mode }');
+    for (const m of p.maskedColumns) {
+      if (typeof m !== 'object' || m === null || typeof m.column !== 'string' || !m.column.trim() || !MASK_MODES.includes(m.mode)) {
+        throw new ValidationError(`each masked column needs a column name or pattern and a mode (${MASK_MODES.join(', ')})`);
+      }
+    }
+  }
+  if (p.identityRoles !== undefined) {
+    if (!Array.isArray(p.identityRoles) || p.identityRoles.some((r) => typeof r?.member !== 'string' || !r.member.trim() || typeof r.role !== 'string' || !r.role.trim() || r.role.length > 63)) {
+      throw new ValidationError('identity roles must be a list of { member (an email or key:<id>), role }');
+    }
+  }
+  if (p.identityRequired !== undefined && typeof p.identityRequired !== 'boolean') throw new ValidationError('identityRequired must be true or false');
   if (p.allowUserFunctions !== undefined && typeof p.allowUserFunctions !== 'boolean') throw new ValidationError('allowUserFunctions must be true or false');
   if (p.maxRows !== undefined && p.maxRowsCeiling !== undefined && p.maxRows > p.maxRowsCeiling) {
     throw new ValidationError('max rows cannot exceed the ceiling');
@@ -174,5 +198,46 @@ export async function addSource(store: Store, keys: ServerKeys, orgId: string, i
     connection: prepared.connection,
     secret: prepared.secret,
     policy: input.policy,
+  });
+}
+
+/**
+ * Changes the governance part of a source's policy (allowed schemas, hidden tables and columns, masks);
+ * validated like a new source's policy. Takes effect on the next tool call (the policy is versioned with
+ * the source).
+ */
+export async function setSourcePolicy(store: Store, orgId: string, sourceName: string, patch: Partial<SourcePolicy>): Promise<SourceRecord> {
+  assertPolicy(patch);
+  const source = await store.sources.byName(orgId, sourceName);
+  if (!source) throw new ValidationError(`no source "${sourceName}"`);
+  return store.sources.update(orgId, source.id, { policy: patch });
+}
+
+/** `a, b,c` → ['a', 'b', 'c']; an empty string clears the list. */
+export function nameList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** `customers.ssn:mask,*email*:hash` → masks; every entry needs a mode. */
+export function maskList(text: string): ColumnMask[] {
+  return nameList(text).map((entry) => {
+    const at = entry.lastIndexOf(':');
+    const column = at > 0 ? entry.slice(0, at) : '';
+    const mode = at > 0 ? entry.slice(at + 1) : '';
+    if (!column || !(MASK_MODES as readonly string[]).includes(mode)) {
+      throw new ValidationError(`a mask is column:mode with mode ${MASK_MODES.join(', ')}, got "${entry}"`);
+    }
+    return { column, mode: mode as MaskMode };
+  });
+}
+
+/** `ada@example.com=analyst_ada,key:<key id>=etl` → identity roles. */
+export function identityList(text: string): IdentityRole[] {
+  return nameList(text).map((entry) => {
+    const at = entry.lastIndexOf('=');
+    const member = at > 0 ? entry.slice(0, at).trim() : '';
+    const role = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!member || !role) throw new ValidationError(`an identity role is member=role (member: an email or key:<key id>), got "${entry}"`);
+    return { member, role };
   });
 }

@@ -77,6 +77,27 @@ describe('sequel CLI', () => {
     expect(test.stdout).toMatch(/^shop: ok/);
   });
 
+  it('sets what tools may read on a source (hidden tables and columns, masks), validated', async () => {
+    const r = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--hide-tables', 'numbers', '--hide-columns', 'customers.country', '--mask', 'customers.email:hash,*name*:mask', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).policy).toMatchObject({
+      hiddenTables: ['numbers'],
+      hiddenColumns: ['customers.country'],
+      maskedColumns: [
+        { column: 'customers.email', mode: 'hash' },
+        { column: '*name*', mode: 'mask' },
+      ],
+    });
+    const bad = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--mask', 'customers.email:scramble']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('mode mask, hash, null');
+    const ident = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--identity-roles', 'ada@example.com=analyst_ada', '--identity-required', 'yes', '--json']);
+    expect(ident.code, ident.stderr).toBe(0);
+    expect(JSON.parse(ident.stdout).policy).toMatchObject({ identityRoles: [{ member: 'ada@example.com', role: 'analyst_ada' }], identityRequired: true });
+    const clear = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--hide-tables', '', '--hide-columns', '', '--mask', '', '--identity-roles', '', '--identity-required', 'no', '--json']);
+    expect(JSON.parse(clear.stdout).policy).toMatchObject({ hiddenTables: [], hiddenColumns: [], maskedColumns: [], identityRoles: [], identityRequired: false });
+  });
+
   it.skipIf(!pgUp)('adds a PostgreSQL source from fields with the password on stdin, never showing it', async () => {
     const r = await sequel(
       ['sources', 'add', '--org', 'acme', '--name', 'pg', '--engine', 'postgres', '--db-host', '127.0.0.1', '--db-port', '5432', '--db-user', 'postgres', '--database', 'postgres', '--password-stdin', '--tls', 'disable', '--connect-timeout-ms', '3000', '--pool-max', '2', '--json'],

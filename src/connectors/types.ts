@@ -55,6 +55,11 @@ export interface QueryOptions {
   timeoutMs: number;
   /** Aborts the call (client disconnected, server shutting down); the backend work is cancelled. */
   signal?: AbortSignal | undefined;
+  /**
+   * The database role the call runs as (per-person identity, the source policy's `identity`): PostgreSQL
+   * `SET LOCAL ROLE` inside the read-only transaction. Engines without roles refuse a call that sets one.
+   */
+  role?: string | undefined;
 }
 
 export interface ColumnMeta {
@@ -148,7 +153,7 @@ export interface Connector {
   /** Runs one read-only statement with positional parameters, streaming and capping the result. */
   query(sql: string, params: readonly unknown[], options: QueryOptions): Promise<QueryResult>;
   /** The plan of one read-only statement, without executing it. */
-  explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult>;
+  explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal' | 'role'>): Promise<ExplainResult>;
   /**
    * What one statement reads, for the source policy (src/governance): its relations, the names it uses,
    * expansions, whole-row values. Runs the read-only guard first, so a statement that is not a read fails

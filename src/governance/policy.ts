@@ -15,10 +15,23 @@
 import type { QualifiedName } from '../connectors/guard/types.js';
 import type { Catalog, CatalogTable } from '../connectors/types.js';
 import { ToolError } from '../errors.js';
-import type { SourcePolicy } from '../store/sources.js';
+import type { MaskMode, SourcePolicy } from '../store/sources.js';
 import type { StatementShape } from './shape.js';
 
 const lower = (s: string) => s.toLowerCase();
+
+/** Which rule refused a statement: recorded in the audit log beside the refusal. */
+export type PolicyRule = 'catalog' | 'unanalyzable' | 'hidden-table' | 'hidden-column' | 'expansion' | 'natural-join' | 'whole-row' | 'masked-use';
+
+/** A PERMISSION_DENIED refusal of the source policy, with the rule that fired. */
+export class PolicyRefusal extends ToolError {
+  constructor(
+    readonly rule: PolicyRule,
+    message: string,
+  ) {
+    super('PERMISSION_DENIED', message);
+  }
+}
 
 /** A policy name pattern: `*` matches any run of characters; everything else literally, case-insensitive. */
 function glob(p: string): RegExp {
@@ -64,15 +77,20 @@ export interface ResolvedRelation {
   table: CatalogTable | undefined;
 }
 
-function restricting(p: SourcePolicy): boolean {
-  return p.allowedSchemas.length > 0 || p.hiddenTables.length > 0 || p.hiddenColumns.length > 0;
+/** Whether the policy restricts what statements may read (then every statement is analyzed). */
+export function restricting(p: SourcePolicy): boolean {
+  return p.allowedSchemas.length > 0 || p.hiddenTables.length > 0 || p.hiddenColumns.length > 0 || (p.maskedColumns?.length ?? 0) > 0;
 }
+
+/** Output columns to mask: by position in the result. */
+export type MaskPlan = Array<{ index: number; mode: MaskMode }>;
 
 /** A source's policy compiled against its catalog; build with `compileGovernance`. */
 export class Governance {
   readonly active: boolean;
   private readonly tableRules: TableRule[];
   private readonly columnRules: ColumnRule[];
+  private readonly maskRules: Array<ColumnRule & { mode: MaskMode }>;
   private readonly allowed: Set<string> | null;
   private readonly byName = new Map<string, CatalogTable[]>();
   /** Views whose definition would be refused (lower `schema\0name`): hidden like hidden tables. */
@@ -86,6 +104,7 @@ export class Governance {
     this.active = restricting(policy);
     this.tableRules = policy.hiddenTables.map(tableRule);
     this.columnRules = policy.hiddenColumns.map(columnRule);
+    this.maskRules = (policy.maskedColumns ?? []).map((m) => ({ ...columnRule(m.column), mode: m.mode }));
     this.allowed = policy.allowedSchemas.length ? new Set(policy.allowedSchemas.map(lower)) : null;
     for (const t of catalog.tables) {
       const k = lower(t.name);
@@ -107,6 +126,11 @@ export class Governance {
     return this.exposingViews.has(`${lower(schema)}\u0000${lower(name)}`);
   }
 
+  /** The mask of this column of this table, if any. */
+  columnMask(schema: string, table: string, column: string): MaskMode | undefined {
+    return this.maskRules.find((r) => this.applies(r, schema, table) && r.column.test(column))?.mode;
+  }
+
   /** Whether the policy hides this column of this table. */
   columnHidden(schema: string, table: string, column: string): boolean {
     return this.columnRules.some((r) => this.applies(r, schema, table) && r.column.test(column));
@@ -116,10 +140,10 @@ export class Governance {
    * The column rules that apply to a table: its hidden column names (from the catalog, plus the literal
    * names of rules, which count even for a column the catalog does not list), and the patterns.
    */
-  hiddenFor(schema: string, table: string, known: CatalogTable | undefined): { names: Set<string>; patterns: RegExp[] } {
+  hiddenFor(schema: string, table: string, known: CatalogTable | undefined, rules: readonly ColumnRule[] = this.columnRules): { names: Set<string>; patterns: RegExp[] } {
     const names = new Set<string>();
     const patterns: RegExp[] = [];
-    for (const r of this.columnRules) {
+    for (const r of rules) {
       if (!this.applies(r, schema, table)) continue;
       const matching = known?.columns.filter((c) => r.column.test(c.name)) ?? [];
       // A rule for every table (`*email*`) counts for a table the catalog shows without such a column
@@ -137,8 +161,8 @@ export class Governance {
   }
 
   private notAvailable(written: string): ToolError {
-    return new ToolError(
-      'PERMISSION_DENIED',
+    return new PolicyRefusal(
+      'hidden-table',
       `Refused: "${written}" is not a table or view that source "${this.sourceName}" makes available. search_schema lists what is; qualify names outside the ${this.catalog.defaultSchema} schema as schema.table.`,
     );
   }
@@ -174,18 +198,18 @@ export class Governance {
   /**
    * Judges one statement's shape; throws PERMISSION_DENIED naming what to change. `lenient`: see `resolve`.
    */
-  enforce(shape: StatementShape, lenient = false): void {
-    if (!this.active) return;
+  enforce(shape: StatementShape, lenient = false): MaskPlan {
+    if (!this.active) return [];
     if (shape.catalogUse) {
-      throw new ToolError(
-        'PERMISSION_DENIED',
-        `Refused: ${shape.catalogUse} shows the database's catalog past this source's policy; use search_schema and describe_table, which show what source "${this.sourceName}" makes available.`,
+      throw new PolicyRefusal(
+          'catalog',
+          `Refused: ${shape.catalogUse} shows the database's catalog past this source's policy; use search_schema and describe_table, which show what source "${this.sourceName}" makes available.`,
       );
     }
     if (!shape.relations) {
-      throw new ToolError(
-        'PERMISSION_DENIED',
-        `Refused: Sequel cannot tell which tables this statement reads, and source "${this.sourceName}" has a policy on what may be read; write it as a plainer SELECT that names its tables and columns.`,
+      throw new PolicyRefusal(
+          'unanalyzable',
+          `Refused: Sequel cannot tell which tables this statement reads, and source "${this.sourceName}" has a policy on what may be read; write it as a plainer SELECT that names its tables and columns.`,
       );
     }
     const read = this.resolve(shape.relations, lenient);
@@ -198,36 +222,63 @@ export class Governance {
       for (const n of h.names) names.add(n);
       patterns.push(...h.patterns);
     }
-    if (withHidden.length === 0) return;
+    const masked = new Map<string, MaskMode>();
+    const withMasked: string[] = [];
+    for (const r of read) {
+      for (const rule of this.maskRules) {
+        const h = this.hiddenFor(r.schema, r.name, r.table, [rule]);
+        if (h.names.size === 0 && h.patterns.length === 0) continue;
+        withMasked.push(r.written);
+        for (const n of h.names) if (!masked.has(n)) masked.set(n, rule.mode);
+      }
+    }
+    if (withHidden.length === 0 && withMasked.length === 0) return [];
     for (const n of shape.names) {
       if (names.has(n) || patterns.some((p) => p.test(n))) {
-        throw new ToolError(
-          'PERMISSION_DENIED',
-          `Refused: the statement uses a name this source's policy withholds (a column that is not available, or a value spelled like one). Name only the columns describe_table lists for ${withHidden.join(', ')}.`,
+        throw new PolicyRefusal(
+              'hidden-column',
+              `Refused: the statement uses a name this source's policy withholds (a column that is not available, or a value spelled like one). Name only the columns describe_table lists for ${withHidden.join(', ')}.`,
         );
       }
     }
-    const tables = [...new Set(withHidden)].join(', ');
+    const tables = [...new Set([...withHidden, ...withMasked])].join(', ');
     if (shape.expansion) {
-      throw new ToolError(
-        'PERMISSION_DENIED',
-        `Refused: ${shape.expansion} reads columns without naming them, and ${tables} has columns this source's policy withholds. Name the columns you need (describe_table lists them).`,
+      throw new PolicyRefusal(
+          'expansion',
+          `Refused: ${shape.expansion} reads columns without naming them, and ${tables} has columns this source's policy withholds. Name the columns you need (describe_table lists them).`,
       );
     }
     if (shape.natural) {
-      throw new ToolError(
-        'PERMISSION_DENIED',
-        `Refused: a NATURAL join compares every column the two sides share, and ${tables} has columns this source's policy withholds. Join with ON (or USING) naming the columns.`,
+      throw new PolicyRefusal(
+          'natural-join',
+          `Refused: a NATURAL join compares every column the two sides share, and ${tables} has columns this source's policy withholds. Join with ON (or USING) naming the columns.`,
       );
     }
     for (const b of shape.bareRefs) {
       if (shape.rangeNames.has(b)) {
-        throw new ToolError(
-          'PERMISSION_DENIED',
-          `Refused: "${b}" used as a value is a whole row (as in row_to_json(${b}) or SELECT ${b} FROM …), and ${tables} has columns this source's policy withholds. Name the columns you need.`,
+        throw new PolicyRefusal(
+              'whole-row',
+              `Refused: "${b}" used as a value is a whole row (as in row_to_json(${b}) or SELECT ${b} FROM …), and ${tables} has columns this source's policy withholds. Name the columns you need.`,
         );
       }
     }
+    // A masked column may leave only as a plain output column, where its values are masked on the way out;
+    // in any other place (an expression, a filter, a join, a subquery) its raw value would be used.
+    const plan: MaskPlan = [];
+    for (const [name, mode] of masked) {
+      const uses = shape.counts.get(name) ?? 0;
+      if (uses === 0) continue;
+      const direct = shape.outputs?.map((o, index) => (o === name ? index : -1)).filter((i) => i >= 0) ?? [];
+      // A view's output is read under another name: a view that uses a masked column at all is hidden.
+      if (direct.length !== uses || lenient) {
+        throw new PolicyRefusal(
+              'masked-use',
+              `Refused: ${tables} has masked columns, and this statement uses one other than as a plain column of a single SELECT's output (in an expression, filter, join, sort, subquery or union), where its raw value would count. Select the masked column as it is (its values come back masked), or leave it out.`,
+        );
+      }
+      for (const index of direct) plan.push({ index, mode });
+    }
+    return plan;
   }
 }
 

@@ -20,6 +20,14 @@ export interface StatementShape {
    * row value). A hidden column's name anywhere here refuses the statement.
    */
   names: Set<string>;
+  /** How many times each name occurs (a masked column may occur only as a plain output column). */
+  counts: Map<string, number>;
+  /**
+   * The statement's output columns, when it is one plain SELECT: for each, the column name it selects
+   * as it is (`c.ssn`, `ssn AS x`), lower-cased, or null for any other expression. null when the statement
+   * is anything else (a set operation, a WITH, a VALUES), so no output can be traced to a masked column.
+   */
+  outputs: Array<string | null> | null;
   /**
    * An expansion that reads columns without naming them: `*`, `t.*`, `TABLE t`, DuckDB's `COLUMNS(…)`
    * and `#n`, a column-alias list on a table (`FROM t AS x(a, b, c)` renames columns by position).
@@ -44,5 +52,12 @@ export interface StatementShape {
 }
 
 export function emptyShape(): StatementShape {
-  return { relations: { mode: 'exact', names: [] }, names: new Set(), expansion: null, natural: false, bareRefs: new Set(), rangeNames: new Set(), catalogUse: null };
+  return { relations: { mode: 'exact', names: [] }, names: new Set(), counts: new Map(), outputs: null, expansion: null, natural: false, bareRefs: new Set(), rangeNames: new Set(), catalogUse: null };
+}
+
+/** Records one occurrence of a name. */
+export function addName(shape: Pick<StatementShape, 'names' | 'counts'>, name: string): void {
+  const n = name.toLowerCase();
+  shape.names.add(n);
+  shape.counts.set(n, (shape.counts.get(n) ?? 0) + 1);
 }

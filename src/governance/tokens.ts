@@ -4,7 +4,7 @@
  * `count(*)`, `TABLE t`, NATURAL joins. Each engine's own lexer produces the tokens, so comments and
  * quoting follow the engine's rules.
  */
-import type { StatementShape } from './shape.js';
+import { addName, type StatementShape } from './shape.js';
 
 export interface ShapeToken {
   /** name: a word or quoted identifier; string: a string literal; op: punctuation and operators. */
@@ -27,12 +27,52 @@ const startsOperand = (t: ShapeToken | undefined) =>
   t !== undefined &&
   (t.kind === 'number' || t.kind === 'string' || t.kind === 'param' || t.kind === 'quoted' || (t.kind === 'op' && ['(', '+', '-', '~', '!'].includes(t.text)) || (t.kind === 'name' && !BEFORE_STAR.has(t.text)));
 
+const isOp = (t: ShapeToken | undefined, text: string) => t?.kind === 'op' && t.text === text;
+const isIdent = (t: ShapeToken | undefined) => t?.kind === 'name' || t?.kind === 'quoted';
+
+/**
+ * The plain output columns of a statement that is one `SELECT [DISTINCT|ALL] items FROM …` with no set
+ * operation at its top level (see StatementShape.outputs): each item is `name`, `q.name` or `q.q.name`,
+ * optionally followed by `[AS] alias`, or it is some other expression (null).
+ */
+export function tokenOutputs(tokens: readonly ShapeToken[]): Array<string | null> | null {
+  let i = 0;
+  if (tokens[i]?.kind !== 'name' || tokens[i]!.text !== 'select') return null;
+  i++;
+  if (tokens[i]?.kind === 'name' && (tokens[i]!.text === 'distinct' || tokens[i]!.text === 'all')) i++;
+  const items: ShapeToken[][] = [[]];
+  let depth = 0;
+  for (; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (isOp(t, '(')) depth++;
+    if (isOp(t, ')')) depth--;
+    if (depth === 0 && t.kind === 'name' && t.text === 'from') break;
+    if (depth === 0 && isOp(t, ',')) items.push([]);
+    else items[items.length - 1]!.push(t);
+  }
+  depth = 0;
+  for (; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (isOp(t, '(')) depth++;
+    if (isOp(t, ')')) depth--;
+    if (depth === 0 && t.kind === 'name' && ['union', 'except', 'intersect', 'minus'].includes(t.text)) return null;
+  }
+  return items.map((item) => {
+    let end = item.length;
+    if (end >= 2 && isIdent(item[end - 1]) && item[end - 2]?.kind === 'name' && item[end - 2]!.text === 'as') end -= 2;
+    else if (end >= 2 && isIdent(item[end - 1]) && isIdent(item[end - 2])) end -= 1;
+    const ref = item.slice(0, end);
+    const plain = ref.length % 2 === 1 && ref.every((t, k) => (k % 2 === 0 ? isIdent(t) : isOp(t, '.')));
+    return plain && ref.length <= 5 ? ref[ref.length - 1]!.text.toLowerCase() : null;
+  });
+}
+
 export function tokenShape(tokens: readonly ShapeToken[]): Omit<StatementShape, 'relations' | 'catalogUse'> {
-  const names = new Set<string>();
+  const acc = { names: new Set<string>(), counts: new Map<string, number>() };
   let expansion: string | null = null;
   let natural = false;
   tokens.forEach((t, i) => {
-    if (t.kind === 'name' || t.kind === 'quoted' || t.kind === 'string') names.add(t.text.toLowerCase());
+    if (t.kind === 'name' || t.kind === 'quoted' || t.kind === 'string') addName(acc, t.text);
     if (t.kind === 'name' && t.text === 'natural') natural = true;
     if (t.kind === 'name' && t.text === 'table') expansion ??= '`TABLE t`';
     if (t.kind === 'op' && t.text === '*') {
@@ -43,5 +83,5 @@ export function tokenShape(tokens: readonly ShapeToken[]): Omit<StatementShape, 
       if (!countStar && !product) expansion ??= prev?.kind === 'op' && prev.text === '.' ? '`t.*`' : '`*`';
     }
   });
-  return { names, expansion, natural, bareRefs: new Set(), rangeNames: new Set() };
+  return { ...acc, outputs: tokenOutputs(tokens), expansion, natural, bareRefs: new Set(), rangeNames: new Set() };
 }

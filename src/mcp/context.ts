@@ -16,6 +16,9 @@ import type { Metrics } from '../metrics.js';
 import type { EpochCache } from '../store/changes.js';
 import { compileGovernance, type Governance } from '../governance/policy.js';
 import type { Store } from '../store/index.js';
+import type { ServerKeys } from '../secrets.js';
+import { createHmac } from 'node:crypto';
+import { PolicyRefusal, restricting, type MaskPlan } from '../governance/policy.js';
 import type { SourceRecord } from '../store/sources.js';
 import { errorResult, toToolError } from './errors.js';
 import type { RateLimiter } from './rateLimit.js';
@@ -27,6 +30,8 @@ export interface McpDeps {
   log: Logger;
   rateLimiter: RateLimiter;
   metrics: Metrics;
+  /** The server keys: `hash` masking is keyed with a key derived per organization. */
+  keys: ServerKeys;
   /**
    * Each organization's sources, kept under the store's change epoch (store/changes.ts), which every
    * write to sources moves; absent, every call reads them from the store.
@@ -55,6 +60,8 @@ export interface AuditNote {
   source?: SourceRecord | undefined;
   sql?: string | undefined;
   rowCount?: number | undefined;
+  /** Values masked by the source policy, and how (for the audit's governance column). */
+  masked?: { values: number; columns: number; modes: string[] } | undefined;
 }
 
 function lower(s: string): string {
@@ -149,18 +156,43 @@ export class ToolContext {
    * hides, a hidden column in any form. Runs the engine's guard and analysis first (their errors stand).
    * A relation created since the catalog was read gets one refresh before it is refused.
    */
-  async enforcePolicy(source: SourceRecord, sql: string, signal?: AbortSignal): Promise<void> {
-    const p = source.policy;
-    if (!p.allowedSchemas.length && !p.hiddenTables.length && !p.hiddenColumns.length) return;
+  async enforcePolicy(source: SourceRecord, sql: string, signal?: AbortSignal): Promise<MaskPlan> {
+    if (!restricting(source.policy)) return [];
     const shape = await this.deps.manager.use(source, (c) => c.analyze(sql));
     const gov = await this.governanceFor(source, await this.deps.manager.catalog(source, { signal }));
     try {
-      gov.enforce(shape);
+      return gov.enforce(shape);
     } catch (err) {
       if (!(err instanceof ToolError) || err.code !== 'PERMISSION_DENIED' || !/is not a table or view/.test(err.message)) throw err;
       const fresh = await this.governanceFor(source, await this.deps.manager.catalog(source, { refresh: true, signal }));
-      fresh.enforce(shape);
+      return fresh.enforce(shape);
     }
+  }
+
+  /**
+   * The database role this caller's queries run as on `source` (per-person identity), or undefined to run
+   * as the connecting account. Refuses a caller without a mapping where the source requires one, and any
+   * mapping on an engine without roles.
+   */
+  async databaseRole(source: SourceRecord): Promise<string | undefined> {
+    const p = source.policy;
+    if (!p.identityRoles.length && !p.identityRequired) return undefined;
+    const p2 = this.principal;
+    const email = p2.userId ? (await this.deps.store.users.get(p2.userId))?.email : undefined;
+    const match = p.identityRoles.find((r) => (email !== undefined && r.member.toLowerCase() === email.toLowerCase()) || r.member === `key:${p2.credential.id}`);
+    if (match && source.engine !== 'postgres' && source.engine !== 'mysql') {
+      throw new ToolError('PERMISSION_DENIED', `Source "${source.name}" maps people to database roles, which Sequel applies on PostgreSQL and MySQL/MariaDB only; ask an admin.`);
+    }
+    if (match) return match.role;
+    if (p.identityRequired) {
+      throw new ToolError('PERMISSION_DENIED', `Source "${source.name}" runs each person's queries as their own database role, and none is set for this credential; ask an admin to map you to one.`);
+    }
+    return undefined;
+  }
+
+  /** The key `hash` masking uses for this organization (equal values hash alike within it, not across). */
+  maskingKey(): Buffer {
+    return createHmac('sha256', this.deps.keys.key('masking')).update(this.principal.orgId).digest();
   }
 
   /**
@@ -178,6 +210,7 @@ export class ToolContext {
     const note: AuditNote = {};
     let outcome = 'ok';
     let error: string | null = null;
+    let governance: string | null = null;
     let result: CallToolResult;
     try {
       await this.deps.rateLimiter.take(this.principal.credential.id);
@@ -186,6 +219,7 @@ export class ToolContext {
       const te = toToolError(err, this.deps.log, { tool, orgId: this.principal.orgId, source: note.source?.name });
       outcome = te.code;
       error = te.message;
+      if (err instanceof PolicyRefusal) governance = `refused:${err.rule}`;
       result = errorResult(te.code, te.message);
     }
     const duration = performance.now() - started;
@@ -207,6 +241,7 @@ export class ToolContext {
       duration_ms: Math.round(duration),
       outcome,
       error,
+      governance: governance ?? (note.masked ? `masked:${note.masked.columns} column${note.masked.columns === 1 ? '' : 's'} (${note.masked.modes.join(', ')}), ${note.masked.values} values` : null),
     });
     try {
       await recorded;

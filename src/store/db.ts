@@ -109,6 +109,8 @@ export interface AuditLogTable {
   /** 'ok' or a ToolErrorCode. */
   outcome: string;
   error: string | null;
+  /** The source-policy rule that refused the call, or the columns it masked (src/governance); null otherwise. */
+  governance?: string | null;
 }
 
 export interface SourceChecksTable {

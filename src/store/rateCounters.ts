@@ -1,5 +1,5 @@
 /**
- * Shared rate counters in the PostgreSQL store (migration 008): each operation is one statement —
+ * Shared rate counters in the PostgreSQL store (migration 009): each operation is one statement —
  * `insert … on conflict do update … returning` — so concurrent replicas never read-then-write a count.
  * Only used on a PostgreSQL store; see src/limits/shared.ts.
  */

@@ -16,6 +16,26 @@ export interface SourceConnection {
   poolMax?: number | undefined;
 }
 
+/**
+ * How a masked column's values leave Sequel: `mask` keeps the shape and hides the rest (`j***@example.com`,
+ * `*******1234`), `hash` a keyed, stable digest (per organization, so equal values stay equal: counts and
+ * joins on the output still work), `null` nothing. Hiding a column entirely is `hiddenColumns`.
+ */
+export type MaskMode = 'mask' | 'hash' | 'null';
+export const MASK_MODES: readonly MaskMode[] = ['mask', 'hash', 'null'];
+
+export interface ColumnMask {
+  /** `schema.table.column`, `table.column` (default schema) or a column name or pattern for every table (`*email*`). */
+  column: string;
+  mode: MaskMode;
+}
+
+/** A member (by email) or an API key (`key:<key id>`) mapped to the database role their queries run as. */
+export interface IdentityRole {
+  member: string;
+  role: string;
+}
+
 /** What a credential may do with a source (BRIEF §3). */
 export interface SourcePolicy {
   /** Rows returned when the caller does not ask for a number. */
@@ -29,8 +49,21 @@ export interface SourcePolicy {
   allowedSchemas: string[];
   /** `schema.table` names hidden from every tool. */
   hiddenTables: string[];
-  /** `schema.table.column` names hidden from schema tools. */
+  /**
+   * Columns no tool shows or reads: `schema.table.column`, `table.column` (default schema), or a name or
+   * pattern for every table (`ssn`, `*email*`). Enforced in run_query and explain_query too (src/governance).
+   */
   hiddenColumns: string[];
+  /** Columns whose values leave Sequel masked; a statement that uses one other than as a plain output column is refused. */
+  maskedColumns: ColumnMask[];
+  /**
+   * Per-person database identity (PostgreSQL): each mapped member's or key's queries run as their own
+   * role (`SET LOCAL ROLE` inside the read-only transaction; the connecting account must be a member of
+   * those roles), so the database's grants and row-level security apply.
+   */
+  identityRoles: IdentityRole[];
+  /** Refuse callers with no mapping in `identityRoles` (otherwise they run as the connecting account). */
+  identityRequired: boolean;
   /**
    * Whether statements may call functions the database's users defined (stored functions, UDFs, macros).
    * Off by default: the guards cannot see what such a function does, so only built-ins on each engine's
@@ -51,6 +84,9 @@ export const DEFAULT_POLICY: SourcePolicy = {
   allowedSchemas: [],
   hiddenTables: [],
   hiddenColumns: [],
+  maskedColumns: [],
+  identityRoles: [],
+  identityRequired: false,
   allowUserFunctions: false,
 };
 

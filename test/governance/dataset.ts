@@ -99,6 +99,15 @@ export async function createGoverned(engine: Engine): Promise<GovernedDatabase |
 /** The policy every engine's source gets: the two withheld columns, the hidden table. */
 export const POLICY = { hiddenTables: ['secrets'], hiddenColumns: ['customers.ssn', '*email*'] };
 
+/** The masking source's policy: the same columns masked (last four) and hashed instead of hidden. */
+export const MASK_POLICY = {
+  hiddenTables: ['secrets'],
+  maskedColumns: [
+    { column: 'customers.ssn', mode: 'mask' as const },
+    { column: '*email*', mode: 'hash' as const },
+  ],
+};
+
 /**
  * Statements that try to read withheld column `col` of `customers` (≥ 30 per column per engine): names in
  * every position, aliases, CTEs, subqueries, `*` and `t.*`, whole-row values, functions, unions, window

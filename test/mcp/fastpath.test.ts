@@ -40,7 +40,7 @@ beforeAll(async () => {
   key = (await ts.key('acme')).key;
   const rt = ts.rt;
   const opts = {
-    deps: { store: rt.store, manager: rt.manager, audit: rt.audit, log: rt.log, rateLimiter: rt.rateLimiter, metrics: rt.metrics },
+    deps: { store: rt.store, manager: rt.manager, audit: rt.audit, log: rt.log, rateLimiter: rt.rateLimiter, metrics: rt.metrics, keys: rt.keys },
     auth: rt.auth,
     resource: `${ts.url}/mcp`,
     maxBodyBytes: 1024 * 1024,

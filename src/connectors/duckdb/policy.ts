@@ -7,7 +7,7 @@
  */
 import type { QualifiedName } from '../guard/types.js';
 import type { Json } from '../guard/tree.js';
-import type { StatementShape } from '../../governance/shape.js';
+import { addName, type StatementShape } from '../../governance/shape.js';
 import { leadingWord } from './lexer.js';
 
 /** Keys whose string values are node kinds, not names. */
@@ -22,6 +22,8 @@ export function duckdbShape(sql: string, tree: Json, relations: readonly Qualifi
   const shape: StatementShape = {
     relations: { mode: 'exact', names: relations.map((r) => ({ ...r })) },
     names: new Set(),
+    counts: new Map(),
+    outputs: outputsOf(tree),
     expansion: null,
     natural: false,
     bareRefs: new Set(),
@@ -35,7 +37,7 @@ export function duckdbShape(sql: string, tree: Json, relations: readonly Qualifi
     const node = stack.pop()!;
     if (Array.isArray(node)) {
       for (const c of node) {
-        if (typeof c === 'string') shape.names.add(c.toLowerCase());
+        if (typeof c === 'string') addName(shape, c);
         else if (typeof c === 'object' && c !== null) stack.push(c);
       }
       continue;
@@ -68,9 +70,23 @@ export function duckdbShape(sql: string, tree: Json, relations: readonly Qualifi
     }
     for (const [key, value] of Object.entries(node)) {
       if (typeof value === 'string') {
-        if (!STRUCTURAL.has(key)) shape.names.add(value.toLowerCase());
+        if (!STRUCTURAL.has(key) && value !== '') addName(shape, value);
       } else if (typeof value === 'object' && value !== null) stack.push(value);
     }
   }
   return shape;
+}
+
+/** The plain output columns of a top-level SELECT node (see StatementShape.outputs). */
+function outputsOf(tree: Json): Array<string | null> | null {
+  const stmts = isObj(tree) && Array.isArray(tree.statements) ? tree.statements : [];
+  const first = stmts[0];
+  const node = isObj(first) ? first.node : undefined;
+  if (!isObj(node) || node.type !== 'SELECT_NODE' || !Array.isArray(node.select_list)) return null;
+  if (isObj(node.cte_map) && Array.isArray(node.cte_map.map) && node.cte_map.map.length) return null;
+  return node.select_list.map((e) => {
+    if (!isObj(e) || e.class !== 'COLUMN_REF' || !Array.isArray(e.column_names)) return null;
+    const last = e.column_names[e.column_names.length - 1];
+    return typeof last === 'string' ? last.toLowerCase() : null;
+  });
 }

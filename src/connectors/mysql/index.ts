@@ -66,7 +66,7 @@ export class MysqlConnector implements Connector {
     return this.session.query(sql, params, options);
   }
 
-  async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult> {
+  async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal' | 'role'>): Promise<ExplainResult> {
     const check = await this.check(sql, params);
     if (check.kind !== 'select') {
       throw new ToolError(

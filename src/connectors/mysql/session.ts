@@ -449,7 +449,13 @@ export class MysqlSession {
    * Runs `body` on a pooled connection inside a read-only transaction with the statement timeout,
    * cancelling on timeout or abort, and deciding whether the connection may be reused.
    */
-  async run<T>(params: readonly unknown[], timeoutMs: number, signal: AbortSignal | undefined, body: (api: CallApi, call: Call) => Promise<T>): Promise<T> {
+  async run<T>(
+    params: readonly unknown[],
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    body: (api: CallApi, call: Call) => Promise<T>,
+    role?: string,
+  ): Promise<T> {
     if (this.settings instanceof ToolError) throw this.settings;
     if (this.closing) throw this.closedError();
     const ctx = this.context(params, timeoutMs);
@@ -481,6 +487,7 @@ export class MysqlSession {
     signal?.addEventListener('abort', onAbort, { once: true });
     this.active.add(call);
     let started = false;
+    let roleSet = false;
     try {
       // A pooled connection may have died while idle (server restart): retry once on a fresh one, as long
       // as nothing of the caller's statement has come back (every statement here is a read, so sending it
@@ -490,6 +497,12 @@ export class MysqlSession {
         call.conn = conn;
         try {
           await race(this.begin(conn, timeoutMs));
+          // Per-person identity: the role's grants apply to this call; SET ROLE NONE before the connection
+          // serves anyone else (below). The name is quoted as an identifier, back-quotes doubled.
+          if (role !== undefined) {
+            roleSet = true;
+            await race(textQuery(conn, `SET ROLE \`${role.replace(/`/g, '``')}\``));
+          }
         } catch (err) {
           if (call.cancelled) throw err;
           call.conn = undefined;
@@ -551,6 +564,10 @@ export class MysqlSession {
       if (conn && !call.cancelled) {
         if (call.discard) {
           destroyConnection(conn);
+        } else if (roleSet) {
+          // Back to the connecting account's own privileges before anyone else's call; a connection whose
+          // role cannot be reset is dropped, never reused.
+          conn.query('SET ROLE NONE', (err: unknown) => (err ? destroyConnection(conn) : conn.release()));
         } else if (this.config.allowUserFunctions === true) {
           // User functions can change what the server does not flag (user variables, GET_LOCK locks):
           // reset the connection before it serves another call, without making this caller wait.
@@ -641,11 +658,11 @@ export class MysqlSession {
 
   async query(sql: string, params: readonly unknown[], options: QueryOptions): Promise<QueryResult> {
     const collector = new ResultCollector(options.maxRows, options.maxBytes);
-    const columns = await this.run(params, options.timeoutMs, options.signal, (api) => api.stream(sql, params, collector));
+    const columns = await this.run(params, options.timeoutMs, options.signal, (api) => api.stream(sql, params, collector), options.role);
     return collector.finish(columns);
   }
 
-  async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult> {
+  async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal' | 'role'>): Promise<ExplainResult> {
     return this.run(params, options.timeoutMs, options.signal, async (api) => {
       const json = await api.all(`EXPLAIN FORMAT=JSON ${sql}`, params);
       const text = String(json.rows[0]?.[0] ?? '');
@@ -663,7 +680,7 @@ export class MysqlSession {
       }
       const tab = await api.all(`EXPLAIN ${sql}`, params);
       return { plan: formatTabularPlan(tab.rows, tab.fields) || text, structured };
-    });
+    }, options.role);
   }
 
   async ping(signal?: AbortSignal): Promise<{ version: string }> {

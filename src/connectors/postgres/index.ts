@@ -61,7 +61,7 @@ export class PostgresConnector implements Connector {
     return this.session.query(sql, params, options, { discard: check.runsUserCode });
   }
 
-  async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<ExplainResult> {
+  async explain(sql: string, params: readonly unknown[], options: Pick<QueryOptions, 'timeoutMs' | 'signal' | 'role'>): Promise<ExplainResult> {
     const check = await checkPostgresStatement(sql, await this.guardContext(options.signal));
     if (check.kind !== 'select') {
       throw new ToolError(

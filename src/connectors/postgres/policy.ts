@@ -8,7 +8,7 @@
 import { loadModule, parseSync } from 'libpg-query';
 import type { QualifiedName } from '../guard/types.js';
 import { isObj, type Json } from '../guard/tree.js';
-import type { StatementShape } from '../../governance/shape.js';
+import { addName, type StatementShape } from '../../governance/shape.js';
 
 let loaded: Promise<void> | undefined;
 
@@ -23,6 +23,8 @@ export async function postgresShape(sql: string, relations: readonly QualifiedNa
     // An unqualified pg_… name may resolve to pg_catalog (searched first), whatever the catalog holds.
     relations: { mode: 'exact', names: relations.map((r) => (r.schema === null && /^pg_/i.test(r.name) ? { schema: 'pg_catalog', name: r.name } : { ...r })) },
     names: new Set(),
+    counts: new Map(),
+    outputs: outputsOf(tree),
     expansion: null,
     natural: false,
     bareRefs: new Set(),
@@ -38,7 +40,7 @@ export async function postgresShape(sql: string, relations: readonly QualifiedNa
     }
     if (!isObj(node)) continue;
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'sval' && typeof value === 'string') shape.names.add(value.toLowerCase());
+      if (key === 'sval' && typeof value === 'string') addName(shape, value);
       if (key === 'A_Star') shape.expansion ??= '`*`';
       if (key === 'isNatural' && value === true) shape.natural = true;
       if (key === 'ctename' && typeof value === 'string') shape.rangeNames.add(value.toLowerCase());
@@ -66,4 +68,24 @@ export async function postgresShape(sql: string, relations: readonly QualifiedNa
     }
   }
   return shape;
+}
+
+/** The plain output columns of a top-level SELECT (see StatementShape.outputs). */
+function outputsOf(tree: Json): Array<string | null> | null {
+  const stmt = isObj(tree) && Array.isArray(tree.stmts) ? tree.stmts[0] : undefined;
+  let node = isObj(stmt ?? null) ? (stmt as { stmt?: Json }).stmt ?? null : null;
+  if (isObj(node) && isObj(node.ExplainStmt ?? null)) node = (node.ExplainStmt as { query?: Json }).query ?? null;
+  const select = isObj(node) ? node.SelectStmt : undefined;
+  if (!isObj(select ?? null)) return null;
+  const s = select as { [k: string]: Json };
+  if (s.op !== 'SETOP_NONE' || s.withClause || !Array.isArray(s.targetList)) return null;
+  return s.targetList.map((t) => {
+    const val = isObj(t) && isObj(t.ResTarget ?? null) ? (t.ResTarget as { val?: Json }).val : undefined;
+    const ref = isObj(val ?? null) ? (val as { ColumnRef?: Json }).ColumnRef : undefined;
+    if (!isObj(ref ?? null) || !Array.isArray((ref as { fields?: Json }).fields)) return null;
+    const fields = (ref as { fields: Json[] }).fields;
+    const last = fields[fields.length - 1];
+    const sval = isObj(last ?? null) && isObj((last as { String?: Json }).String ?? null) ? (last as { String: { sval?: Json } }).String.sval : undefined;
+    return typeof sval === 'string' ? sval.toLowerCase() : null;
+  });
 }

@@ -425,7 +425,7 @@ export class PgSession {
   query(sql: string, params: readonly unknown[], options: QueryOptions, session: { discard?: boolean } = {}): Promise<QueryResult> {
     const collector = new ResultCollector(options.maxRows, options.maxBytes);
     return this.run({ timeoutMs: options.timeoutMs, signal: options.signal, params, selfManaged: true, discard: session.discard === true }, (client, call) =>
-      this.stream(client, call, sql, params, options.timeoutMs, collector),
+      this.stream(client, call, sql, params, options.timeoutMs, collector, options.role),
     );
   }
 
@@ -436,6 +436,7 @@ export class PgSession {
     params: readonly unknown[],
     timeoutMs: number,
     collector: ResultCollector,
+    role?: string,
   ): Promise<QueryResult> {
     let fields: FieldInfo[] = [];
     let converters: Array<Converter | undefined> = [];
@@ -446,6 +447,7 @@ export class PgSession {
       params,
       timeoutMs,
       sessionTimeoutMs: this.config.statementTimeoutMs,
+      role,
       fetchLimit: collector.fetchLimit,
       firstBatch: FIRST_BATCH,
       // Size the next batch to what the byte cap can still take, so a wide table is not over-read.
@@ -542,13 +544,14 @@ export class PgSession {
     sql: string,
     params: readonly unknown[],
     paramCount: number,
-    options: Pick<QueryOptions, 'timeoutMs' | 'signal'>,
+    options: Pick<QueryOptions, 'timeoutMs' | 'signal' | 'role'>,
     session: { discard?: boolean } = {},
   ): Promise<ExplainResult> {
     // Planning evaluates immutable and stable functions (constant folding, estimates): user code runs too.
     return this.run({ timeoutMs: options.timeoutMs, signal: options.signal, params, discard: session.discard === true }, async (client, call) => {
       const q = async (text: string, values: readonly unknown[] = []) =>
         (await client.query({ text, values: [...values], queryMode: 'extended' } as pg.QueryConfig)).rows as Array<Record<string, string>>;
+      if (options.role) await q(`SELECT pg_catalog.set_config('role', $1, true)`, [options.role]);
       // Always with an option list: `EXPLAIN (SELECT …)` alone would read the parenthesis as options.
       const plan = async (opts: string, suffix: string, values: readonly unknown[]) => {
         const json = await q(`EXPLAIN (FORMAT JSON${opts}) ${suffix}`, values);

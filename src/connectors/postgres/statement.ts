@@ -41,6 +41,8 @@ export interface StatementPlan {
    * when the call's timeout is the same, the SET LOCAL is left out of the pipeline.
    */
   sessionTimeoutMs?: number;
+  /** SET LOCAL ROLE for this call (per-person identity), as set_config('role', $1, true): a parameter, never spliced. */
+  role?: string | undefined;
   /** Rows to read at most (the cap plus the probe row). */
   fetchLimit: number;
   /** Rows asked for in the first Execute; when it covers `fetchLimit` the call is one round trip. */
@@ -53,7 +55,7 @@ export interface StatementPlan {
   onRow(values: Array<string | null>): boolean;
 }
 
-type Stage = 'begin' | 'timeout' | 'statement' | 'rollback';
+type Stage = 'begin' | 'timeout' | 'role' | 'statement' | 'rollback';
 
 export class PgStatement implements pg.Submittable {
   /** Whether the server answered anything (a failure before that means nothing of the call ran). */
@@ -76,7 +78,7 @@ export class PgStatement implements pg.Submittable {
     // Mapped before anything is written, so that a value that cannot be sent fails the call cleanly.
     this.values = plan.params.map((v) => pgUtils.prepareValue(v));
     this.batch = Math.max(1, Math.min(plan.fetchLimit, plan.firstBatch));
-    this.stages = this.setsTimeout ? ['begin', 'timeout', 'statement', 'rollback'] : ['begin', 'statement', 'rollback'];
+    this.stages = ['begin', ...(this.setsTimeout ? (['timeout'] as const) : []), ...(plan.role ? (['role'] as const) : []), 'statement', 'rollback'];
     this.done = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -108,6 +110,12 @@ export class PgStatement implements pg.Submittable {
       if (this.setsTimeout) {
         wire.parse({ text: "SELECT pg_catalog.set_config('statement_timeout', $1, true)" });
         wire.bind({ values: [this.timeoutText] });
+        wire.execute({});
+      }
+      if (this.plan.role) {
+        // The role's grants and row-level security apply to the statement; SET LOCAL ends with the transaction.
+        wire.parse({ text: "SELECT pg_catalog.set_config('role', $1, true)" });
+        wire.bind({ values: [this.plan.role] });
         wire.execute({});
       }
       // Flush: the server answers BEGIN at once instead of holding it until the statement ends, so a

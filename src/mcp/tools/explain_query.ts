@@ -17,7 +17,8 @@ export const explainQuery = defineTool({
     note.source = source;
     note.sql = args.sql;
     await ctx.enforcePolicy(source, args.sql, signal);
-    const result = await ctx.deps.manager.use(source, (c) => c.explain(args.sql, [], { timeoutMs: source.policy.statementTimeoutMs, signal }));
+    const role = await ctx.databaseRole(source);
+    const result = await ctx.deps.manager.use(source, (c) => c.explain(args.sql, [], { timeoutMs: source.policy.statementTimeoutMs, signal, role }));
     return { structured: { plan: result.plan }, text: result.plan };
   },
 });

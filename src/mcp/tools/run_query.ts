@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { ToolContext } from '../context.js';
 import { defineTool } from './define.js';
 import { renderRows } from '../render.js';
+import { maskRows } from '../../governance/masking.js';
 
 const input = z.object({
   source: z.string().max(63),
@@ -47,13 +48,18 @@ export const runQuery = defineTool({
     const policy = source.policy;
     const requested = args.max_rows ?? policy.maxRows;
     const maxRows = Math.min(requested, policy.maxRowsCeiling);
-    await ctx.enforcePolicy(source, args.sql, signal);
+    const masks = await ctx.enforcePolicy(source, args.sql, signal);
+    const role = await ctx.databaseRole(source);
     const started = performance.now();
     const result = await ctx.deps.manager.use(source, (c) =>
-      c.query(args.sql, args.params ?? [], { maxRows, maxBytes: policy.maxBytes, timeoutMs: policy.statementTimeoutMs, signal }),
+      c.query(args.sql, args.params ?? [], { maxRows, maxBytes: policy.maxBytes, timeoutMs: policy.statementTimeoutMs, signal, role }),
     );
     const elapsed = Math.round((performance.now() - started) * 100) / 100;
     note.rowCount = result.rowCount;
+    if (masks.length) {
+      const values = maskRows(result.rows, masks, ctx.maskingKey());
+      note.masked = { values, columns: masks.length, modes: [...new Set(masks.map((m) => m.mode))] };
+    }
     let hint: string | undefined;
     if (result.truncated) {
       hint =

@@ -13,7 +13,8 @@ import { m004DashDataAuditIndexes } from './004_dash_data_audit_indexes.js';
 import { m005DashDataSourceChecks } from './005_dash_data_source_checks.js';
 import { m006SpeedChangeEpoch } from './006_speed_change_epoch.js';
 import { m007DashFrameSessions } from './007_dash_frame_sessions.js';
-import { m008Prod2RateCounters } from './008_prod2_rate_counters.js';
+import { m008GovernanceAudit } from './008_governance_audit.js';
+import { m009Prod2RateCounters } from './009_prod2_rate_counters.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -25,7 +26,8 @@ const ALL: Array<[string, DialectMigration]> = [
   ['005_dash_data_source_checks', m005DashDataSourceChecks],
   ['006_speed_change_epoch', m006SpeedChangeEpoch],
   ['007_dash_frame_sessions', m007DashFrameSessions],
-  ['008_prod2_rate_counters', m008Prod2RateCounters],
+  ['008_governance_audit', m008GovernanceAudit],
+  ['009_prod2_rate_counters', m009Prod2RateCounters],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {

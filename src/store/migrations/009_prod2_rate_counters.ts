@@ -7,7 +7,7 @@ import type { Dialect } from '../db.js';
  * `expires_at` (ms) lets a sweep delete rows nobody needs any more. Created on both dialects so the
  * schema is the same; only a PostgreSQL store uses it (SQLite means one process: in-memory limits).
  */
-export async function m008Prod2RateCounters(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
+export async function m009Prod2RateCounters(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema
     .createTable('rate_counters')
     .addColumn('name', 'text', (c) => c.notNull())
