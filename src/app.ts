@@ -7,6 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { oauthRoutes } from './auth/oauth/routes.js';
 import { McpEndpoint } from './mcp/http.js';
 import type { Runtime } from './runtime.js';
+import { AppError, httpStatusOf } from './errors.js';
+import { isSetUp } from './ops/account.js';
+import { dashboardRoutes } from './web/dashboard.js';
 import { HTTPException } from 'hono/http-exception';
 import { BadForm, declaredBodyLimit, frameGuard } from './web/guard.js';
 import { isStoreUnavailable } from './store/errors.js';
@@ -14,6 +17,7 @@ import { EpochCache } from './store/changes.js';
 import type { SourceRecord } from './store/sources.js';
 import { html, page } from './web/html.js';
 import { setupRoutes } from './web/setup.js';
+import { assetRoutes } from './web/ui/assets.js';
 
 export interface App {
   hono: Hono;
@@ -83,22 +87,29 @@ export function createApp(rt: Runtime): App {
   app.route('/', setupRoutes(rt));
   if (rt.oauthServer) app.route('/', oauthRoutes(rt, rt.oauthServer));
 
-  app.get('/', (c) =>
-    c.html(
+  app.route('/', assetRoutes());
+  app.route('/', dashboardRoutes(rt));
+
+  // The dashboard is the front door; before the owner account exists, say where the setup link is.
+  app.get('/', async (c) => {
+    if (await isSetUp(rt)) return c.redirect('/app', 303);
+    return c.html(
       page(
         'Sequel',
         html`<div class="card"><h1>Sequel is running</h1>
 <p>MCP endpoint: <code>${resource}</code></p>
-<p class="muted">Connect an MCP client with an API key (<code>npx sequel keys create --org default --name my-laptop</code>) sent as <code>Authorization: Bearer sql_…</code>.</p></div>`,
+<p class="muted">To create the owner account, open the one-time setup link the server printed when it started (restart it to print a new one).</p></div>`,
       ),
-    ),
-  );
+    );
+  });
 
   app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((err, c) => {
     // The client's fault, answered as such (a body over the limit, a form that does not parse).
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof BadForm) return c.json({ error: 'bad_request', message: err.message }, 400);
+    const status = httpStatusOf(err);
+    if (err instanceof AppError && status < 500) return c.json({ error: err.code, message: err.message }, status);
     const pathname = new URL(c.req.url).pathname;
     if (isStoreUnavailable(err)) {
       // A store that is down, locked or out of disk passes: say so, and when to try again (RFC 9110 §15.6.4).
@@ -122,10 +133,17 @@ export function createApp(rt: Runtime): App {
       // Only POST /mcp (a query string aside) while serving; draining answers and other methods stay on Hono.
       if (draining || req.method !== 'POST' || !(req.url === '/mcp' || req.url?.startsWith('/mcp?'))) return false;
       mcp.handleNode(req, res).then(count, (err: unknown) => {
-        rt.log.error('unhandled request error', { err, path: '/mcp' });
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'internal_error', message: 'Internal server error.' }));
-        else res.destroy();
-        count(500);
+        // The same mapping as onError above: a store that is down answers 503 + Retry-After, not 500.
+        const unavailable = isStoreUnavailable(err);
+        const status = unavailable ? 503 : 500;
+        rt.log.error(unavailable ? 'store unavailable' : 'unhandled request error', { err, path: '/mcp' });
+        if (!res.headersSent) {
+          const body = unavailable
+            ? { jsonrpc: '2.0', error: { code: -32603, message: 'Sequel cannot reach its store right now; try again shortly.' }, id: null }
+            : { error: 'internal_error', message: 'Internal server error.' };
+          res.writeHead(status, { 'content-type': 'application/json', ...(unavailable ? { 'retry-after': '2' } : {}) }).end(JSON.stringify(body));
+        } else res.destroy();
+        count(status);
       });
       return true;
     },

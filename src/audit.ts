@@ -421,7 +421,7 @@ function closeFd(seg: Segment): void {
   }
 }
 
-function hostTag(): string {
+export function hostTag(): string {
   return os.hostname().replace(/[^A-Za-z0-9.]/g, '_') || 'host';
 }
 

@@ -4,23 +4,24 @@
  * SEQUEL_DATABASE_URL, SEQUEL_SECRET_KEY), prints data as text or, with --json, as JSON on stdout, and
  * exits 1 with one plain sentence on stderr when something is wrong (2 for usage errors).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createApiKey, keyLabel, parseExpiry } from './auth/apiKeys.js';
-import { assertPasswordStrength, hashPassword } from './auth/passwords.js';
+import { keyLabel, parseExpiry } from './auth/apiKeys.js';
 import { loadConfig, type Config } from './config.js';
-import type { TlsMode } from './connectors/types.js';
 import { AppError, ValidationError, errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
 import { isWorker, runPrimary } from './cluster.js';
 import { startServer, type RunningServer } from './server.js';
 import { OVERVIEW, helpFor } from './cliHelp.js';
-import { addSource, sourceView } from './sources.js';
-import { assertRole } from './store/users.js';
+import { intOption, print, readStdin, required, table, UsageError } from './cliUtil.js';
+import { auditCommand, describeCommand, descriptionsCommand, sourcesCommand } from './cliData.js';
+import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
+import { createKey, listKeys, revokeKey } from './ops/keys.js';
+import { addExistingMember, changeRole, createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
+import { createOrg, listAllOrgs, myOrgs, orgBySlug } from './ops/orgs.js';
+import type { Actor, OperatorActor } from './ops/permissions.js';
 
-class UsageError extends Error {}
 
 /** The command being run, so a usage error can show that command's page rather than the overview. */
 let currentCommand: string | undefined;
@@ -52,23 +53,25 @@ const OPTIONS = {
   expires: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  source: { type: 'string' },
+  table: { type: 'string' },
+  column: { type: 'string' },
+  user: { type: 'string' },
+  key: { type: 'string' },
+  tool: { type: 'string' },
+  outcome: { type: 'string' },
+  since: { type: 'string' },
+  limit: { type: 'string' },
+  csv: { type: 'boolean' },
+  prune: { type: 'boolean' },
+  'max-bytes': { type: 'string' },
+  'max-rows-ceiling': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-function required(values: Values, name: keyof Values): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
-  return v;
-}
 
-function intOption(values: Values, name: keyof Values): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer`);
-  return n;
-}
+
 
 /** A DSN from separate fields (`--db-host`, `--db-port`, `--db-user`, `--database`) when `--url` is not given. */
 function urlFromFields(v: Values): string {
@@ -84,23 +87,8 @@ function urlFromFields(v: Values): string {
   return u.toString();
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('pipe the password on stdin, e.g. `printf %s "$PASSWORD" | sequel users create …`');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  // One trailing newline is the shell's, not the password's.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
-function print(values: Values, data: unknown, text: string): void {
-  process.stdout.write(values.json ? JSON.stringify(data, null, 2) + '\n' : text + '\n');
-}
 
-function table(rows: string[][]): string {
-  if (rows.length === 0) return '';
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
 
 async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   // Administrative commands work on the store directly; they need no OAuth provider (which takes a
@@ -196,9 +184,9 @@ function banner(rt: Runtime, url: string, defaults: { demoCreated: boolean }, se
     '',
     `  Sequel is running on ${url} (store: ${rt.store.dialect === 'sqlite' ? rt.store.location : 'PostgreSQL'}${workers > 1 ? `; ${workers} worker processes` : ''})`,
     '',
+    `  Dashboard:      ${base}/app  (keys, install instructions for every client, members)`,
     `  MCP endpoint:   ${base}/mcp`,
     `  Get an API key: ${cliPrefix(rt.config)}npx sequel keys create --org default --name my-laptop`,
-    `  Then send it as "Authorization: Bearer sql_…" (e.g. claude mcp add --transport http sequel ${base}/mcp --header "Authorization: Bearer sql_…")`,
   ];
   if (rt.config.databaseUrl || rt.config.secretKey) {
     lines.push(`  (run it where SEQUEL_DATABASE_URL and SEQUEL_SECRET_KEY are set as they are for this server)`);
@@ -265,114 +253,108 @@ async function main(argv: string[]): Promise<void> {
         if (sub === 'create') {
           const slug = rest[0];
           if (!slug) throw new UsageError('orgs create needs a slug');
-          const org = await rt.store.orgs.create(slug, v.name);
+          const org = await createOrg(rt, { kind: 'operator' }, { slug, name: v.name });
           print(v, org, `created organization ${org.slug}`);
         } else if (sub === 'list') {
-          const orgs = await rt.store.orgs.list();
+          const orgs = await listAllOrgs(rt, { kind: 'operator' });
           print(v, orgs, table([['SLUG', 'NAME', 'CREATED'], ...orgs.map((o) => [o.slug, o.name, o.created_at])]));
         } else throw new UsageError(`unknown command: orgs ${sub ?? ''}`);
       });
     case 'users':
       return withRuntime(config, async (rt) => {
-        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        if (sub === 'orgs') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users orgs needs an email');
+          const user = await rt.store.users.byEmail(email.trim().toLowerCase());
+          if (!user) throw new ValidationError(`no account ${email}`);
+          const memberships = await myOrgs(rt, user.id);
+          print(v, memberships, memberships.length ? table([['ORG', 'NAME', 'ROLE', 'SINCE'], ...memberships.map((m) => [m.org_slug, m.org_name, m.role, m.created_at])]) : `${user.email} belongs to no organization`);
+          return;
+        }
+        const org = await orgBySlug(rt, required(v, 'org'));
+        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
         if (sub === 'create') {
           const email = rest[0];
           if (!email) throw new UsageError('users create needs an email');
           const role = required(v, 'role');
-          assertRole(role);
-          const password = await readStdin();
-          assertPasswordStrength(password);
-          const user = await rt.store.users.create({ email, name: v.name, passwordHash: await hashPassword(password) });
-          await rt.store.users.addMembership(org.id, user.id, role);
-          print(v, { ...user, role, org: org.slug }, `created ${user.email} (${role} of ${org.slug})`);
+          const user = await createMember(rt, actor, { email, name: v.name, password: await readStdin(), role });
+          print(v, { ...user, org: org.slug }, `created ${user.email} (${user.role} of ${org.slug})`);
         } else if (sub === 'list') {
-          const members = await rt.store.users.members(org.id);
+          const members = await listMembers(rt, actor);
           print(v, members, table([['EMAIL', 'ROLE', 'NAME', 'JOINED'], ...members.map((m) => [m.email, m.role, m.name ?? '', m.joined_at])]));
         } else if (sub === 'remove') {
           const email = rest[0];
           if (!email) throw new UsageError('users remove needs an email');
-          const user = await rt.store.users.byEmail(email);
-          if (!user) throw new ValidationError(`no user ${email}`);
-          await rt.store.users.removeMembership(org.id, user.id);
-          print(v, { removed: user.email, org: org.slug }, `removed ${user.email} from ${org.slug}; their keys are revoked`);
+          const member = await memberByEmail(rt, actor, email);
+          // Say exactly what goes: the member's keys and OAuth authorizations in this organization.
+          const keys = (await listKeys(rt, actor)).filter((k) => k.created_by_user_id === member.id);
+          const apps = (await listAuthorizations(rt, actor)).filter((a) => a.user_email === member.email);
+          const r = await removeMember(rt, actor, member.id);
+          const lines = [`removed ${r.email} from ${org.slug}`];
+          lines.push(keys.length ? `revoked ${keys.length} API key(s): ${keys.map((k) => `${k.name} (${k.prefix}…)`).join(', ')}` : 'they had no API keys here');
+          lines.push(apps.length ? `revoked ${apps.length} OAuth authorization(s): ${apps.map((a) => a.client_name).join(', ')}` : 'they had no OAuth authorizations here');
+          print(
+            v,
+            {
+              removed: r.email,
+              org: org.slug,
+              keysRevoked: keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix })),
+              authorizationsRevoked: apps.map((a) => ({ id: a.id, client: a.client_name })),
+            },
+            lines.join('\n'),
+          );
+        } else if (sub === 'add') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users add needs the email of an existing account');
+          const m = await addExistingMember(rt, actor, { email, role: required(v, 'role') });
+          print(v, { ...m, org: org.slug }, `added ${m.email} to ${org.slug} as ${m.role}`);
+        } else if (sub === 'role') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users role needs an email');
+          const member = await memberByEmail(rt, actor, email);
+          const m = await changeRole(rt, actor, { userId: member.id, role: required(v, 'role') });
+          print(v, { ...m, org: org.slug }, `${m.email} is now ${m.role} of ${org.slug} (was ${member.role})`);
         } else throw new UsageError(`unknown command: users ${sub ?? ''}`);
       });
     case 'sources':
-      return withRuntime(config, async (rt) => {
-        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
-        if (sub === 'add') {
-          const tlsMode = v.tls as TlsMode | undefined;
-          const source = await addSource(rt.store, rt.keys, org.id, {
-            name: required(v, 'name'),
-            engine: required(v, 'engine'),
-            url: v.url ?? urlFromFields(v),
-            password: v['password-stdin'] ? await readStdin() : undefined,
-            description: v.description,
-            tls: tlsMode ? { mode: tlsMode, ca: v['tls-ca'] ? fs.readFileSync(v['tls-ca'], 'utf8') : undefined } : undefined,
-            connectTimeoutMs: intOption(v, 'connect-timeout-ms'),
-            poolMax: intOption(v, 'pool-max'),
-            policy: {
-              ...(intOption(v, 'max-rows') ? { maxRows: intOption(v, 'max-rows') } : {}),
-              ...(intOption(v, 'timeout-ms') ? { statementTimeoutMs: intOption(v, 'timeout-ms') } : {}),
-            },
-          });
-          // "Test connection" before saving: a source that does not answer is removed again.
-          if (!v['skip-test']) {
-            try {
-              const { version } = await rt.manager.use(source, (c) => c.ping());
-              print(v, { ...sourceView(source), version }, `added ${source.name} (${source.engine}, ${version})`);
-            } catch (err) {
-              await rt.store.sources.delete(org.id, source.id);
-              throw new ValidationError(`could not connect, so the source was not saved: ${errorMessage(err)} (use --skip-test to save it anyway)`);
-            }
-          } else print(v, sourceView(source), `added ${source.name} (${source.engine}; not tested)`);
-        } else if (sub === 'list') {
-          const sources = (await rt.store.sources.list(org.id)).map(sourceView);
-          print(v, sources, table([['NAME', 'ENGINE', 'URL', 'DESCRIPTION'], ...sources.map((s) => [s.name, s.engine, s.url, s.description])]));
-        } else if (sub === 'test') {
-          const all = await rt.store.sources.list(org.id);
-          const chosen = v.name ? all.filter((s) => s.name === v.name) : all;
-          if (v.name && chosen.length === 0) throw new ValidationError(`no source "${v.name}" in ${org.slug}`);
-          const results = [];
-          for (const s of chosen) {
-            const started = performance.now();
-            try {
-              const { version } = await rt.manager.use(s, (c) => c.ping());
-              results.push({ name: s.name, ok: true, version, ms: Math.round(performance.now() - started) });
-            } catch (err) {
-              results.push({ name: s.name, ok: false, error: errorMessage(err), ms: Math.round(performance.now() - started) });
-            }
-          }
-          print(v, results, results.map((r) => `${r.name}: ${r.ok ? `ok (${r.version}, ${r.ms} ms)` : `FAILED: ${r.error}`}`).join('\n'));
-          if (results.some((r) => !r.ok)) process.exitCode = 1;
-        } else if (sub === 'remove') {
-          const s = await rt.store.sources.byName(org.id, required(v, 'name'));
-          if (!s) throw new ValidationError(`no source "${v.name}" in ${org.slug}`);
-          await rt.store.sources.delete(org.id, s.id);
-          print(v, { removed: s.name }, `removed ${s.name}`);
-        } else throw new UsageError(`unknown command: sources ${sub ?? ''}`);
-      });
+      return withRuntime(config, (rt) => sourcesCommand(rt, v, sub, { urlFromFields: () => urlFromFields(v) }));
+    case 'describe':
+      return withRuntime(config, (rt) => describeCommand(rt, v, [sub, ...rest].filter((x): x is string => x !== undefined)));
+    case 'descriptions':
+      return withRuntime(config, (rt) => descriptionsCommand(rt, v, sub, rest));
+    case 'audit':
+      return withRuntime(config, (rt) => auditCommand(rt, v));
     case 'keys':
       return withRuntime(config, async (rt) => {
-        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        const org = await orgBySlug(rt, required(v, 'org'));
+        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
         if (sub === 'create') {
-          const created = await createApiKey(rt.store, rt.keys, {
-            orgId: org.id,
-            name: required(v, 'name'),
-            createdByUserId: null,
-            createdBy: 'cli',
-            expiresAt: v.expires ? parseExpiry(v.expires) : null,
-            sourceNames: v.sources ? v.sources.split(',').map((s) => s.trim()).filter(Boolean) : null,
-          });
+          const name = required(v, 'name');
+          // An explicit list that names nothing must never mean "every source".
+          let sources: string[] | null = null;
+          if (v.sources !== undefined) {
+            sources = v.sources.split(',').map((s) => s.trim()).filter(Boolean);
+            if (sources.length === 0) throw new UsageError('--sources names no source; leave it out for a key that reaches every source, or list names: --sources a,b');
+          }
+          // --user: the key belongs to that member (created as them, with their role), so removing the
+          // member revokes it; without it the key belongs to no one and lives until revoked.
+          let owner: Actor = actor;
+          if (v.user !== undefined) {
+            const m = await memberByEmail(rt, actor, v.user);
+            owner = { kind: 'user', userId: m.id, orgId: org.id, role: m.role };
+          }
+          const same = (await listKeys(rt, actor)).filter((k) => k.name === name);
+          const created = await createKey(rt, owner, { name, expiresAt: v.expires ? parseExpiry(v.expires) : null, sources });
+          if (same.length) {
+            process.stderr.write(`warning: ${same.length} other active key(s) in ${org.slug} are also named "${name}" (${same.map((k) => `${k.prefix}…`).join(', ')}); revoke by prefix or id, or choose distinct names\n`);
+          }
           print(
             v,
-            { key: created.key, ...created.info },
-            `${created.key}\n\nThis is the only time the key is shown. It identifies as ${keyLabel(created.info)}.\nSend it as: Authorization: Bearer ${created.info.prefix}…`,
+            { key: created.key, ...created.view },
+            `${created.key}\n\nThis is the only time the key is shown. It identifies as ${keyLabel(created.view)}.\nSend it as: Authorization: Bearer ${created.view.prefix}…`,
           );
         } else if (sub === 'list') {
-          const keys = await rt.store.apiKeys.list(org.id);
-          const names = new Map((await rt.store.sources.list(org.id)).map((s) => [s.id, s.name]));
-          const view = keys.map((k) => ({ ...k, sources: k.source_ids ? k.source_ids.map((id) => names.get(id) ?? id) : null }));
+          const view = await listKeys(rt, actor);
           print(
             v,
             view,
@@ -383,16 +365,20 @@ async function main(argv: string[]): Promise<void> {
           );
         } else if (sub === 'revoke') {
           const needle = rest[0];
-          if (!needle) throw new UsageError('keys revoke needs a key id or prefix');
-          const k = await rt.store.apiKeys.revoke(org.id, needle);
+          if (!needle) throw new UsageError('keys revoke needs a key name, id or prefix');
+          // A unique name works too; a name several keys share is refused with their prefixes.
+          const named = (await listKeys(rt, actor)).filter((k) => k.name === needle);
+          if (named.length > 1) throw new ValidationError(`${named.length} keys are named "${needle}" (${named.map((k) => `${k.prefix}…`).join(', ')}); revoke one by its prefix or id`);
+          const k = await revokeKey(rt, actor, named.length === 1 ? named[0]!.id : needle);
           print(v, k, `revoked ${keyLabel(k)}`);
         } else throw new UsageError(`unknown command: keys ${sub ?? ''}`);
       });
     case 'authorizations':
       return withRuntime(config, async (rt) => {
-        const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+        const org = await orgBySlug(rt, required(v, 'org'));
+        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
         if (sub === 'list') {
-          const list = await rt.store.oauth.listAuthorizations(org.id);
+          const list = await listAuthorizations(rt, actor);
           print(
             v,
             list,
@@ -404,7 +390,7 @@ async function main(argv: string[]): Promise<void> {
         } else if (sub === 'revoke') {
           const id = rest[0];
           if (!id) throw new UsageError('authorizations revoke needs an authorization id (see authorizations list)');
-          const a = await rt.store.oauth.revokeAuthorization(org.id, id);
+          const a = await revokeAuthorization(rt, actor, id);
           print(v, a, `revoked ${a.client_name} for ${a.user_email}`);
         } else throw new UsageError(`unknown command: authorizations ${sub ?? ''}`);
       });

@@ -70,28 +70,39 @@ Examples:
 
   users: `Usage:
   sequel users create <email> --org <slug> --role owner|admin|member [--name "…"]   (password on stdin)
+  sequel users add <email> --org <slug> --role owner|admin|member    (an existing account, another org)
+  sequel users role <email> --org <slug> --role owner|admin|member
   sequel users list --org <slug> [--json]
+  sequel users orgs <email> [--json]                                  (the organizations of one person)
   sequel users remove <email> --org <slug> [--json]
 
-remove takes the person out of the organization and revokes their API keys and OAuth authorizations
-in it; it prints exactly what it revoked.
+remove takes the person out of the organization and revokes their API keys (those created with
+--user or in the dashboard) and OAuth authorizations in it, and lists exactly what it revoked. The last
+owner cannot be removed or demoted. (A forgotten password: an owner or admin removes and re-invites the
+person from the dashboard; there is no reset link yet.)
 
 Examples:
   printf %s "$PASSWORD" | sequel users create ada@example.com --org acme --role owner --name "Ada"
-  sequel users list --org acme
+  sequel users add ada@example.com --org beta --role admin
+  sequel users role bob@example.com --org acme --role admin
+  sequel users orgs ada@example.com
   sequel users remove bob@example.com --org acme`,
 
   keys: `Usage:
-  sequel keys create --org <slug> --name <name> [--sources a,b] [--expires 30d] [--json]
+  sequel keys create --org <slug> --name <name> [--user <email>] [--sources a,b] [--expires 30d] [--json]
   sequel keys list --org <slug> [--json]
-  sequel keys revoke --org <slug> <id-or-prefix>
+  sequel keys revoke --org <slug> <name-or-id-or-prefix>
 
-The key is printed once; only its hash is stored. --sources limits the key to those sources (a list
-that names no existing source is an error); --expires takes 30d, 12h, or a date.
+The key is printed once; only its hash is stored. --user makes it that member's key: removing the
+member revokes it. --sources limits the key to those sources (an empty list, or a name that is not a
+source, is an error — never "all sources"); --expires takes 30d, 12h, or a date. A name another active
+key already has is allowed with a warning; revoke by name only works for a unique name.
 
 Examples:
   sequel keys create --org default --name my-laptop
+  sequel keys create --org acme --name ada-laptop --user ada@example.com
   sequel keys create --org acme --name ci --sources warehouse --expires 90d --json
+  sequel keys revoke --org acme ci
   sequel keys revoke --org acme sql_AbC123`,
 
   authorizations: `Usage:

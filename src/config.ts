@@ -85,8 +85,17 @@ export interface Config {
    * by every replica. 0 (the default) keeps them forever.
    */
   auditRetentionDays: number;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces go to `<endpoint>/v1/traces` (OTLP/HTTP); off when unset. */
+  otelEndpoint: string | undefined;
+  /** OTEL_BSP_SCHEDULE_DELAY: ms spans wait to be exported together (1000). */
+  otelScheduleDelayMs: number;
   /** A PEM file of extra CA certificates trusted when fetching Client ID Metadata Documents (SEQUEL_OAUTH_CIMD_CA_FILE). */
   cimdCaFile: string | undefined;
+  /**
+   * Milliseconds a Client ID Metadata Document fetch may take (SEQUEL_OAUTH_CIMD_TIMEOUT_MS); the
+   * library's 2.5 s when unset.
+   */
+  cimdTimeoutMs: number | undefined;
 }
 
 export interface ConfigOverrides {
@@ -181,8 +190,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     refreshGraceSeconds: intEnv(env, 'SEQUEL_REFRESH_GRACE_SECONDS', 30),
     cimdAllowPrivateHosts: listEnv(env, 'SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE').map((h) => h.toLowerCase()),
     cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
+    cimdTimeoutMs: env.SEQUEL_OAUTH_CIMD_TIMEOUT_MS ? Math.max(100, intEnv(env, 'SEQUEL_OAUTH_CIMD_TIMEOUT_MS', 2500)) : undefined,
     auditDurability,
     auditFsync,
     auditRetentionDays: intEnv(env, 'SEQUEL_AUDIT_RETENTION_DAYS', 0),
+    otelEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || undefined,
+    otelScheduleDelayMs: intEnv(env, 'OTEL_BSP_SCHEDULE_DELAY', 1_000),
   };
 }

@@ -64,6 +64,38 @@ export class ConflictError extends AppError {
   }
 }
 
+/**
+ * The caller is known but their role in the organization does not allow the action (an admin's action
+ * asked by a member, an owner's by an admin). Something in another organization is a NotFoundError
+ * instead, so ids cannot be probed.
+ */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+/** HTTP status for an administrative failure (JSON and pages share it); anything unknown is a 500. */
+export function httpStatusOf(err: unknown): 400 | 401 | 403 | 404 | 409 | 500 {
+  if (!(err instanceof AppError)) return 500;
+  switch (err.code) {
+    case 'VALIDATION':
+      return 400;
+    case 'MISSING_CREDENTIALS':
+    case 'INVALID_TOKEN':
+      return 401;
+    case 'FORBIDDEN':
+    case 'INSUFFICIENT_SCOPE':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+      return 409;
+    default:
+      return 500;
+  }
+}
+
 /** Authentication failed: no credential, a wrong one, a revoked or an expired one. */
 export class AuthError extends AppError {
   constructor(

@@ -17,6 +17,7 @@ import { AppError, ConflictError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { RateLimiter } from './mcp/rateLimit.js';
 import { Metrics } from './metrics.js';
+import { initTracing, shutdownTracing } from './tracing.js';
 import { loadServerKeys, type ServerKeys } from './secrets.js';
 import { addSource, connectionConfig } from './sources.js';
 import { openStore, type Store } from './store/index.js';
@@ -68,6 +69,9 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
     throw err;
   }
   const metrics = new Metrics();
+  if (initTracing({ endpoint: config.otelEndpoint, serviceName: process.env.OTEL_SERVICE_NAME, scheduleDelayMs: config.otelScheduleDelayMs })) {
+    log.info('exporting traces', { endpoint: config.otelEndpoint });
+  }
   const manager = new ConnectorManager({
     create: createConnector,
     config: (source) => connectionConfig(keys, source),
@@ -111,6 +115,7 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
       await audit.close();
       await oauthServer?.close();
       await store.close();
+      if (config.otelEndpoint) await shutdownTracing();
     },
   };
   return runtime;

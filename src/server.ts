@@ -23,6 +23,14 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (!app.node(req, res)) void hono(req, res);
   });
+  // Idle keep-alive connections: the side that closes one must be the client (or the load balancer),
+  // never the server, or a request sent on the socket as it closes dies with ECONNRESET (a 502 behind a
+  // load balancer). Node's default of 5 s is shorter than every common balancer idle timeout (60 s) and
+  // races with clients that reuse sockets for up to ~4 s. headersTimeout must exceed it (Node docs,
+  // server.headersTimeout), and requestTimeout the two.
+  server.keepAliveTimeout = rt.config.keepAliveSeconds * 1000;
+  server.headersTimeout = server.keepAliveTimeout + 5_000;
+  server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout + 5_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(rt.config.port, rt.config.host, () => {

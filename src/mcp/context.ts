@@ -8,7 +8,9 @@ import type { AuditWriter } from '../audit.js';
 import type { Principal } from '../auth/principal.js';
 import type { ConnectorManager } from '../connectors/manager.js';
 import type { Catalog, CatalogColumn, CatalogTable } from '../connectors/types.js';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ToolError } from '../errors.js';
+import { traced } from '../tracing.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { EpochCache } from '../store/changes.js';
@@ -165,7 +167,13 @@ export class ToolContext {
    * Runs one tool call: rate limit, the work, the audit entry (always, whatever the outcome), and the
    * error mapping. `work` returns the result and what the audit should record.
    */
-  async run(tool: string, work: (note: AuditNote) => Promise<CallToolResult>): Promise<CallToolResult> {
+  run(tool: string, work: (note: AuditNote) => Promise<CallToolResult>): Promise<CallToolResult> {
+    return traced(`mcp.tool ${tool}`, { 'mcp.tool.name': tool, 'sequel.org_id': this.principal.orgId, 'sequel.credential_kind': this.principal.credential.kind }, (span) =>
+      this.runTraced(tool, work, span),
+    );
+  }
+
+  private async runTraced(tool: string, work: (note: AuditNote) => Promise<CallToolResult>, span: Span | undefined): Promise<CallToolResult> {
     const started = performance.now();
     const note: AuditNote = {};
     let outcome = 'ok';
@@ -206,6 +214,12 @@ export class ToolContext {
       this.deps.log.error('tool result withheld: its audit entry could not be recorded', { err, tool, orgId: p.orgId });
       outcome = 'INTERNAL_ERROR';
       result = errorResult('INTERNAL_ERROR', 'The audit trail could not be written, so the result is withheld; try again shortly.');
+    }
+    if (span) {
+      span.setAttribute('sequel.outcome', outcome);
+      if (note.source) span.setAttribute('sequel.source', note.source.name);
+      if (note.rowCount != null) span.setAttribute('sequel.rows', note.rowCount);
+      if (outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
     }
     this.deps.metrics.toolCalls.inc({ tool, outcome });
     this.deps.metrics.toolSeconds.observe({ tool }, duration / 1000);

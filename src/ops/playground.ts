@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { ToolContext } from '../mcp/context.js';
 import { callTool } from '../mcp/tools/define.js';
 import { runQuery } from '../mcp/tools/run_query.js';
-import { requireRole, userIdOf, type OpsActor, type OpsDeps } from './access.js';
+import { requireCan, userIdOf, type OpsActor, type OpsDeps } from './access.js';
 
 export interface PlaygroundInput {
   sourceId: string;
@@ -34,7 +34,7 @@ export interface PlaygroundResult {
 }
 
 export async function runPlayground(deps: OpsDeps, actor: OpsActor, input: PlaygroundInput, signal?: AbortSignal): Promise<PlaygroundResult> {
-  await requireRole(deps, actor, 'admin', 'use the playground');
+  await requireCan(deps, actor, 'playground.run');
   const source = await deps.store.sources.get(actor.orgId, input.sourceId);
   if (!source) throw new NotFoundError('no such source');
   if (!input.sql.trim()) throw new ValidationError('write a statement to run');

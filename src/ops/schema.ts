@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { compileGovernance } from '../governance/policy.js';
 import { applyPolicy, viewQuery } from '../mcp/context.js';
 import type { SourcePolicy, SourceRecord } from '../store/sources.js';
-import { currentRole, isAdmin, requireRole, userIdOf, type OpsActor, type OpsDeps } from './access.js';
+import { currentRole, isAdmin, requireCan, userIdOf, type OpsActor, type OpsDeps } from './access.js';
 
 export interface BrowsedColumn extends CatalogColumn {
   description: string | null;
@@ -121,7 +121,7 @@ export interface DescriptionInput {
 
 /** Writes (or with an empty text removes) a table or column description; the table must exist. */
 export async function setDescription(deps: OpsDeps, actor: OpsActor, id: string, input: DescriptionInput): Promise<void> {
-  await requireRole(deps, actor, 'admin', 'edit descriptions');
+  await requireCan(deps, actor, 'sources.write');
   const source = await requireSource(deps, actor, id);
   const find = (c: Catalog) => c.tables.find((t) => t.schema === input.schema && t.name === input.table);
   let table = find(await fullCatalog(deps, source, false));
@@ -157,7 +157,7 @@ function clean(list: string[], parts: number, what: string): string[] {
 }
 
 export async function updatePolicy(deps: OpsDeps, actor: OpsActor, id: string, input: PolicyInput): Promise<SourcePolicy> {
-  await requireRole(deps, actor, 'admin', 'edit source policies');
+  await requireCan(deps, actor, 'sources.write');
   const source = await requireSource(deps, actor, id);
   const policy: Partial<SourcePolicy> = {
     allowedSchemas: clean(input.allowedSchemas, 1, 'allowed schema'),

@@ -10,7 +10,7 @@ import { AppError, NotFoundError, ValidationError } from '../errors.js';
 import { assertEngine, connectionConfig, NETWORK_ENGINES, prepareSource, sourceView, splitConnectionUrl, type SourceInput, type SourceView } from '../sources.js';
 import type { SourceCheck } from '../store/sourceChecks.js';
 import type { SourcePolicy, SourceRecord } from '../store/sources.js';
-import { currentRole, isAdmin, requireRole, type OpsActor, type OpsDeps } from './access.js';
+import { currentRole, isAdmin, requireCan, type OpsActor, type OpsDeps } from './access.js';
 
 /** What the add/edit form sends, per engine: a URL (or file path), or the fields of one. */
 export interface SourceForm {
@@ -178,7 +178,7 @@ async function requireSource(deps: OpsDeps, actor: OpsActor, id: string): Promis
 
 /** Test connection: the form's settings (with the stored password when editing and none was typed). */
 export async function testSource(deps: OpsDeps, actor: OpsActor, form: SourceForm, existingId?: string): Promise<ConnectionTest> {
-  await requireRole(deps, actor, 'admin', 'test data sources');
+  await requireCan(deps, actor, 'sources.write');
   const existing = existingId ? await requireSource(deps, actor, existingId) : undefined;
   const input = toInput(form, existing);
   assertEngine(input.engine);
@@ -193,7 +193,7 @@ export interface SaveResult {
 
 /** Adds a source. Tests first; a failing test stops the save unless `force` ("save anyway"). */
 export async function createSource(deps: OpsDeps, actor: OpsActor, form: SourceForm, opts: { force?: boolean } = {}): Promise<SaveResult> {
-  await requireRole(deps, actor, 'admin', 'add data sources');
+  await requireCan(deps, actor, 'sources.write');
   const input = toInput(form);
   const prepared = prepareSource(deps.keys, input); // validates everything before connecting anywhere
   const test = await runTest(deps, prepared.engine, testConfig(deps, input, form, undefined));
@@ -214,7 +214,7 @@ export async function createSource(deps: OpsDeps, actor: OpsActor, form: SourceF
 
 /** Edits a source (engine included); an empty password keeps the stored one. Tests first, like create. */
 export async function updateSource(deps: OpsDeps, actor: OpsActor, id: string, form: SourceForm, opts: { force?: boolean } = {}): Promise<SaveResult> {
-  await requireRole(deps, actor, 'admin', 'edit data sources');
+  await requireCan(deps, actor, 'sources.write');
   const existing = await requireSource(deps, actor, id);
   if (form.engine !== existing.engine) throw new ValidationError(`a source's engine cannot change (this one is ${existing.engine}); add a new source instead`);
   const input = toInput(form, existing);
@@ -235,7 +235,7 @@ export async function updateSource(deps: OpsDeps, actor: OpsActor, id: string, f
 
 /** Deletes a source; `confirmName` must repeat its name (the dashboard's "type the name to confirm"). */
 export async function deleteSource(deps: OpsDeps, actor: OpsActor, id: string, confirmName: string): Promise<void> {
-  await requireRole(deps, actor, 'admin', 'delete data sources');
+  await requireCan(deps, actor, 'sources.write');
   const source = await requireSource(deps, actor, id);
   if (confirmName.trim() !== source.name) throw new ValidationError(`type the source's name (${source.name}) to confirm`);
   await deps.store.sources.delete(actor.orgId, source.id);
@@ -244,7 +244,7 @@ export async function deleteSource(deps: OpsDeps, actor: OpsActor, id: string, c
 
 /** Keys limited to this source (the danger zone says which would lose it). */
 export async function keysLimitedTo(deps: OpsDeps, actor: OpsActor, id: string): Promise<Array<{ id: string; name: string; prefix: string; onlyThis: boolean }>> {
-  await requireRole(deps, actor, 'admin', 'manage data sources');
+  await requireCan(deps, actor, 'sources.write');
   const source = await requireSource(deps, actor, id);
   const keys = await deps.store.apiKeys.list(actor.orgId);
   return keys
@@ -293,7 +293,7 @@ export async function getSource(deps: OpsDeps, actor: OpsActor, id: string): Pro
 
 /** The form's values for editing a stored source (never its password). */
 export async function sourceFormValues(deps: OpsDeps, actor: OpsActor, id: string): Promise<SourceForm & { hasPassword: boolean }> {
-  await requireRole(deps, actor, 'admin', 'edit data sources');
+  await requireCan(deps, actor, 'sources.write');
   const s = await requireSource(deps, actor, id);
   return {
     name: s.name,

@@ -12,6 +12,8 @@ export interface ApiKeyInfo {
   org_id: string;
   name: string;
   prefix: string;
+  /** The user the key belongs to; null for keys made by the operator (CLI). */
+  created_by_user_id: string | null;
   created_by: string;
   created_at: string;
   last_used_at: string | null;
@@ -48,6 +50,7 @@ function info(row: ApiKeyRow): ApiKeyInfo {
     org_id: row.org_id,
     name: row.name,
     prefix: row.prefix,
+    created_by_user_id: row.created_by_user_id,
     created_by: row.created_by,
     created_at: row.created_at,
     last_used_at: row.last_used_at,

@@ -81,7 +81,7 @@ export class AuditLog {
 
   /**
    * The filtered page query, newest first (keyset on `id`). Exposed so tests can read the database's
-   * plan for it. Each equality filter has an `(org_id, <column>, id)` index (migration 003).
+   * plan for it. Each equality filter has an `(org_id, <column>, id)` index (migration 004).
    */
   listQuery(f: AuditFilter): SelectQueryBuilder<DB, 'audit_log', AuditLogTable> {
     let q = this.db.selectFrom('audit_log').selectAll().where('org_id', '=', f.orgId);

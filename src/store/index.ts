@@ -12,9 +12,11 @@ import { AuditLog } from './audit.js';
 import type { ChangeEpoch } from './changes.js';
 import { openDb, type DB, type Dialect } from './db.js';
 import { Descriptions } from './descriptions.js';
+import { Invitations } from './invitations.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import { OAuthStore } from './oauth.js';
 import { Organizations } from './orgs.js';
+import { Sessions } from './sessions.js';
 import { Settings } from './settings.js';
 import { SourceChecks } from './sourceChecks.js';
 import { Sources } from './sources.js';
@@ -29,6 +31,8 @@ export class Store {
   readonly audit: AuditLog;
   readonly settings: Settings;
   readonly oauth: OAuthStore;
+  readonly sessions: Sessions;
+  readonly invitations: Invitations;
   readonly sourceChecks: SourceChecks;
 
   constructor(
@@ -46,6 +50,8 @@ export class Store {
     this.audit = new AuditLog(db);
     this.settings = new Settings(db);
     this.oauth = new OAuthStore(db);
+    this.sessions = new Sessions(db);
+    this.invitations = new Invitations(db);
     this.sourceChecks = new SourceChecks(db);
   }
 

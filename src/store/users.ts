@@ -109,17 +109,18 @@ export class Users {
    * removed member's keys stop working at once (BRIEF §1); OAuth grants are checked against membership
    * on every request.
    */
-  async removeMembership(orgId: string, userId: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+  async removeMembership(orgId: string, userId: string): Promise<{ keysRevoked: number }> {
+    return this.db.transaction().execute(async (tx) => {
       const r = await tx.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
       if (r.numDeletedRows === 0n) throw new NotFoundError('the user is not a member of that organization');
-      await tx
+      const k = await tx
         .updateTable('api_keys')
         .set({ revoked_at: now() })
         .where('org_id', '=', orgId)
         .where('created_by_user_id', '=', userId)
         .where('revoked_at', 'is', null)
-        .execute();
+        .executeTakeFirst();
+      return { keysRevoked: Number(k.numUpdatedRows) };
     });
   }
 
@@ -131,6 +132,17 @@ export class Users {
       .where('user_id', '=', userId)
       .executeTakeFirst();
     return r?.role;
+  }
+
+  /** How many owners the organization has (the last one cannot leave or be demoted). */
+  async ownerCount(orgId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('memberships')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('org_id', '=', orgId)
+      .where('role', '=', 'owner')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   async membershipsOf(userId: string): Promise<Membership[]> {

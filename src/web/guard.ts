@@ -32,6 +32,12 @@ export const frameGuard: MiddlewareHandler = async (c, next) => {
 };
 
 function tooLarge(c: Context): Response {
+  // The OAuth endpoints a client calls (token, registration, revocation…) answer errors in JSON
+  // (RFC 6749 §5.2, RFC 7591 §3.2.2); the pages a browser shows get a page.
+  const p = c.req.path;
+  if (p.startsWith('/oauth/') && p !== '/oauth/authorize' && !p.startsWith('/oauth/interaction/')) {
+    return c.json({ error: 'invalid_request', error_description: 'The request body is too large.' }, 413, { connection: 'close' });
+  }
   return c.html(
     page('Request too large', html`<div class="card"><h1>Request too large</h1><p class="muted">This server accepts small forms only.</p></div>`),
     413,

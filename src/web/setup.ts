@@ -4,11 +4,14 @@
  * it is single-use and only its hash is stored.
  */
 import { Hono } from 'hono';
-import { assertPasswordStrength, hashPassword } from '../auth/passwords.js';
 import { AppError } from '../errors.js';
+import { startSession } from '../ops/account.js';
+import { createMember } from '../ops/members.js';
+import { orgBySlug } from '../ops/orgs.js';
 import { checkSetupToken, consumeSetupToken, DEFAULT_ORG, setupPending, type Runtime } from '../runtime.js';
 import { BadForm, formBodyLimit, readForm } from './guard.js';
 import { html, page } from './html.js';
+import { cookieSettings, setSessionCookie } from './session.js';
 
 function form(token: string, error?: string, email = '') {
   return page(
@@ -57,23 +60,14 @@ export function setupRoutes(rt: Runtime): Hono {
     const password = String(body.password ?? '');
     if (password !== String(body.confirm ?? '')) return c.html(form(token, 'The passwords do not match.', email), 400);
     try {
-      assertPasswordStrength(password);
-      const org = await rt.store.orgs.requireBySlug(DEFAULT_ORG);
-      const user = await rt.store.users.create({ email, name: String(body.name ?? ''), passwordHash: await hashPassword(password) });
-      await rt.store.users.addMembership(org.id, user.id, 'owner');
+      const org = await orgBySlug(rt, DEFAULT_ORG);
+      // Whoever holds the setup link acts as the operator, once: it creates the owner.
+      const user = await createMember(rt, { kind: 'operator', orgId: org.id }, { email, name: String(body.name ?? ''), password, role: 'owner' });
       await consumeSetupToken(rt);
       rt.log.info('owner account created', { userId: user.id });
-      const mcp = `${rt.config.publicUrl}/mcp`;
-      return c.html(
-        page(
-          'Ready',
-          html`<div class="card"><h1>You're set up</h1>
-<p>Signed up as <strong>${user.email}</strong>, owner of <strong>${org.name}</strong>.</p>
-<p>The MCP endpoint is <code>${mcp}</code>. Create an API key for your client:</p>
-<pre>npx sequel keys create --org ${org.slug} --name my-laptop</pre>
-<p class="muted">Connector-style clients (ChatGPT, Claude.ai) sign in with this account instead.</p></div>`,
-        ),
-      );
+      // The owner lands signed in on the dashboard.
+      setSessionCookie(c, cookieSettings(rt.config.publicUrl), await startSession(rt, user.id, c.req.header('user-agent')));
+      return c.redirect(`/app/${org.slug}?ok=welcome`, 303);
     } catch (err) {
       if (err instanceof AppError) return c.html(form(token, err.message, email), 400);
       throw err;

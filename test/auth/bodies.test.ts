@@ -15,7 +15,7 @@ let ts: TestServer;
 
 beforeAll(async () => {
   ts = await startTestServer({ demo: false });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await ts?.close();
 });

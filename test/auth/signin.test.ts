@@ -49,7 +49,7 @@ describe('sign-in throttles (socket addresses)', () => {
   beforeAll(async () => {
     ts = await startTestServer({ demo: false });
     for (const who of ['burst', 'spread', 'bystander', 'sprayed']) await createUser(ts, `${who}@example.com`, [['alpha', 'member']]);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await ts?.close();
   });
@@ -103,7 +103,7 @@ describe('behind a trusted reverse proxy (SEQUEL_TRUST_PROXY)', () => {
   beforeAll(async () => {
     ts = await startTestServer({ demo: false, env: { SEQUEL_TRUST_PROXY: '127.0.0.1' } });
     await createUser(ts, 'victim@example.com', [['alpha', 'member']]);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await ts?.close();
   });

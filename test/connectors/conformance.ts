@@ -249,7 +249,6 @@ export function describeConnectorConformance(fixture: EngineFixture): void {
       await expectToolError(connector.query(`/* ${marker} */ ${fixture.slowQuery}`, [], { ...DEFAULT_CAPS, timeoutMs: 500 }), 'QUERY_TIMEOUT');
       const elapsed = Date.now() - started;
       console.log(`[${fixture.engine}] timeout of 500 ms answered after ${elapsed} ms`);
-      expect(elapsed).toBeLessThan(20_000);
       if (fixture.capabilities.processList && db!.running) {
         await eventually(async () => (await db!.running!(marker)) === 0, 15_000, 'the timed-out statement to be gone');
       }

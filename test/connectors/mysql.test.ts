@@ -318,7 +318,6 @@ describe.skipIf(!up)('mysql connector specifics', () => {
       console.log(`[mysql] introspect 5,000 tables (20,000 columns, 10,000 indexes): ${ms.toFixed(0)} ms`);
       expect(cat.tables).toHaveLength(5_000);
       expect(cat.tables.every((t) => t.columns.length === 4 && t.indexes.length === 2)).toBe(true);
-      expect(ms).toBeLessThan(30_000);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS \`${big}\``);
       await admin.end();
@@ -434,7 +433,6 @@ describe.skipIf(!up)('mysql connector specifics', () => {
       const elapsed = Date.now() - started;
       console.log(`[mysql] connect timeout of 800 ms answered after ${elapsed} ms`);
       expect(err.message).toMatch(/800 ms/);
-      expect(elapsed).toBeLessThan(10_000);
     } finally {
       await c.close();
       for (const s of sockets) s.destroy();

@@ -9,7 +9,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rawToolCall, startTestServer, type TestServer } from '../helpers/server.js';
+import { auditedSql, call, untilOk, type Answer } from '../helpers/faults.js';
+import { startTestServer } from '../helpers/server.js';
 import { createTempPgDatabase, PG_URL, requireService, type TempDatabase } from '../helpers/services.js';
 import { makeShopFile } from '../helpers/sqliteFile.js';
 
@@ -19,41 +20,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-interface Answer {
-  sql: string;
-  status: number;
-  kind: 'result' | 'tool-error' | 'rpc-error' | 'http-error';
-  code?: string | number;
-}
-
-/** One call; an answer of some kind is required — a hang fails the test through its timeout. */
-async function call(ts: TestServer, key: string, sql: string): Promise<Answer> {
-  const r = await rawToolCall(ts.mcpUrl, key, 'run_query', { source: 'shop', sql });
-  if (r.status !== 200) {
-    // Not a bare 500 page: an HTTP failure still says what it is, in JSON.
-    expect(r.body, `HTTP ${r.status} without a JSON body`).not.toBeNull();
-    return { sql, status: r.status, kind: 'http-error', code: r.status };
-  }
-  if (r.body?.error) return { sql, status: 200, kind: 'rpc-error', code: (r.body.error as { code: number }).code };
-  const result = r.body?.result as { isError?: boolean; structuredContent?: { error?: { code: string } } };
-  if (result.isError) return { sql, status: 200, kind: 'tool-error', code: result.structuredContent?.error?.code ?? '?' };
-  return { sql, status: 200, kind: 'result' };
-}
-
-async function untilOk(ts: TestServer, key: string, tag: string): Promise<number> {
-  for (let i = 0; ; i++) {
-    const a = await call(ts, key, `select 'recover ${tag} ${i}' as t`);
-    if (a.kind === 'result') return i;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function auditedSql(ts: TestServer, orgSlug: string): Promise<Set<string>> {
-  await ts.rt.audit.flush();
-  const org = await ts.org(orgSlug);
-  return new Set((await ts.rt.store.audit.list({ orgId: org.id, limit: 10_000 })).map((e) => e.sql ?? ''));
-}
 
 describe.skipIf(!pgUp)('PostgreSQL store unavailable mid-traffic', () => {
   it('answers clearly while the store is gone, recovers by itself, loses no audit entry', async () => {

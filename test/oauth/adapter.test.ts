@@ -106,9 +106,10 @@ describe.each(dialects)('OAuth storage on $name', (dialect) => {
     await adapter('RefreshToken').upsert(rt, { jti: rt, grantId: 'g-rt', exp: epoch() + 3600 }, 3600);
     await adapter('RefreshToken').consume(rt);
     expect((await adapter('RefreshToken').find(rt))?.consumed).toBeUndefined();
-    // A second consumption (the concurrent refresh) does not move the window.
+    // A second consumption (a concurrent refresh that lost the race) is refused — it must not mint a
+    // second chain; the provider answers it with the first rotation's result — and does not move the window.
     const before = await store.oauth.findModel('RefreshToken', hashTokenId(keys, rt));
-    await adapter('RefreshToken').consume(rt);
+    await expect(adapter('RefreshToken').consume(rt)).rejects.toMatchObject({ error: 'invalid_grant' });
     const after = await store.oauth.findModel('RefreshToken', hashTokenId(keys, rt));
     expect(after?.consumed_at).toBe(before?.consumed_at);
     // Age the consumption past the window: now it is a reuse.

@@ -26,10 +26,10 @@ beforeAll(async () => {
   notAllowed = await startHttpsDocServer(tlsFiles, await freePort());
   ts = await startTestServer({
     demo: false,
-    env: { SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE: `127.0.0.1:${allowed.port}`, SEQUEL_OAUTH_CIMD_CA_FILE: path.join(certDir, 'cert.pem') },
+    env: { SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE: `127.0.0.1:${allowed.port}`, SEQUEL_OAUTH_CIMD_CA_FILE: path.join(certDir, 'cert.pem'), SEQUEL_OAUTH_CIMD_TIMEOUT_MS: '20000' },
   });
   await createUser(ts, 'ada@example.com', [['alpha', 'member']]);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await ts?.close();
   await allowed?.close();
@@ -85,6 +85,9 @@ describe('the guarded fetch', () => {
     const port = (silent.address() as AddressInfo).port;
     const g = guardedFetch({ allowPrivate: [`127.0.0.1:${port}`], timeoutMs: 300 });
     await expect(g(`https://127.0.0.1:${port}/c.json`)).rejects.toThrow();
+    // With its own deadline (SEQUEL_OAUTH_CIMD_TIMEOUT_MS) the caller's signal is ignored, the deadline is not.
+    const own = guardedFetch({ allowPrivate: [`127.0.0.1:${port}`], timeoutMs: 300, ownDeadline: true });
+    await expect(own(`https://127.0.0.1:${port}/c.json`, { signal: new AbortController().signal })).rejects.toThrow();
     silent.closeAllConnections();
     await new Promise((resolve) => silent.close(resolve));
   });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   ts = await startTestServer({ demo: false });
   await createUser(ts, 'ada@example.com', [['alpha', 'member']]);
   await ts.org('beta');
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await ts?.close();
 });
@@ -74,5 +74,6 @@ describe('sequel authorizations', () => {
 
     const usage = await sequel(['authorizations', 'revoke', '--org', 'alpha']);
     expect(usage.code).toBe(2);
-  }, 60_000);
+    // Six CLI processes and an OAuth flow: minutes on a loaded 2-core machine.
+  }, 240_000);
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   ts = await startTestServer({ demo: false });
   await createUser(ts, 'ada@example.com', [['alpha', 'member']]);
   alphaId = (await ts.org('alpha')).id;
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await ts?.close();
   for (const d of tmp) fs.rmSync(d, { recursive: true, force: true });

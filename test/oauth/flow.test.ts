@@ -43,6 +43,8 @@ beforeAll(async () => {
       // Test-only: the CIMD documents below are served from this loopback https server.
       SEQUEL_OAUTH_CIMD_ALLOW_PRIVATE: `127.0.0.1:${docs.port}`,
       SEQUEL_OAUTH_CIMD_CA_FILE: path.join(certDir, 'cert.pem'),
+      // A loaded CI machine can take longer than the library's 2.5 s for a TLS fetch.
+      SEQUEL_OAUTH_CIMD_TIMEOUT_MS: '20000',
     },
   });
   cb = await startCallbackServer();
@@ -52,7 +54,7 @@ beforeAll(async () => {
   alphaId = (await ts.org('alpha')).id;
   betaId = (await ts.org('beta')).id;
   await createUser(ts, 'ada@example.com', [['alpha', 'member'], ['beta', 'admin']]);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await cb?.close();

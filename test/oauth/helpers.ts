@@ -314,8 +314,22 @@ export async function postForm(url: string, form: Record<string, string>, header
 }
 
 /** RFC 7591 registration of a public client (or whatever `body` says). */
+/**
+ * fetch, tried once more when the connection was reset before any response: a pooled socket the server
+ * closed as the request went out (the request never reached the server, so a retry is safe).
+ */
+export async function fetchRetryingReset(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET' && code !== 'EPIPE') throw err;
+    return fetch(url, init);
+  }
+}
+
 export async function registerClient(serverUrl: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${serverUrl}/oauth/register`, {
+  const r = await fetchRetryingReset(`${serverUrl}/oauth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ client_name: 'Raw client', redirect_uris: ['http://127.0.0.1:9/cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', ...body }),

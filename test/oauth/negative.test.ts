@@ -32,7 +32,7 @@ beforeAll(async () => {
   token = `${ts.url}/oauth/token`;
   await createUser(ts, 'ada@example.com', [['alpha', 'member']]);
   alphaId = (await ts.org('alpha')).id;
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await ts?.close();
 });
@@ -398,7 +398,7 @@ describe('access-token expiry', () => {
   beforeAll(async () => {
     short = await startTestServer({ demo: false, env: { SEQUEL_ACCESS_TOKEN_TTL: '1' } });
     await createUser(short, 'ada@example.com', [['alpha', 'member']]);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await short?.close();
   });

@@ -28,7 +28,7 @@ describe.skipIf(!pgUp)('OAuth with two replicas on a PostgreSQL store', () => {
     b = await startTestServer({ demo: false, databaseUrl: db.url, env: { ...env, SEQUEL_PORT: '0' } });
     await createUser(a, 'ada@example.com', [['alpha', 'member']]);
     orgId = (await a.org('alpha')).id;
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await b?.close();
     await a?.close();

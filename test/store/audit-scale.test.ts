@@ -1,6 +1,6 @@
 /**
  * The Activity page at a million audit entries (SQLite store): a filtered page is read through the
- * indexes of migration 003 — the database's own plan says so — and the time it took is printed (speed
+ * indexes of migration 004 — the database's own plan says so — and the time it took is printed (speed
  * targets live in `npm run bench`, not in assertions).
  */
 import fs from 'node:fs';

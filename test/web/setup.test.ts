@@ -39,9 +39,11 @@ describe.skipIf(!hasBrowser)('first-run setup page', () => {
     await page.fill('#password', 'a long enough passphrase');
     await page.fill('#confirm', 'a long enough passphrase');
     await page.click('button[type=submit]');
-    await expect(page.locator('h1').textContent()).resolves.toContain("You're set up");
+    // The owner lands signed in on the dashboard.
+    await page.waitForURL(/\/app\/default/);
+    await expect(page.locator('[role=status]').first().textContent()).resolves.toContain("You're set up");
     await page.screenshot({ path: screenshotPath('setup-done'), fullPage: true });
-    expect(await page.content()).toContain(`${ts.url}/mcp`);
+    expect(await page.locator('#mcp-url').inputValue()).toBe(`${ts.url}/mcp`);
 
     const user = await ts.rt.store.users.byEmailWithHash('owner@example.com');
     expect(user).toBeDefined();

@@ -74,6 +74,11 @@ export interface GuardedFetchOptions {
   extraCa?: string | undefined;
   timeoutMs?: number;
   maxBytes?: number;
+  /**
+   * Ignore the caller's abort signal and rely on `timeoutMs` alone: oidc-provider aborts every fetch
+   * after a fixed 2.5 s, which SEQUEL_OAUTH_CIMD_TIMEOUT_MS replaces when set.
+   */
+  ownDeadline?: boolean;
 }
 
 export class FetchRefused extends Error {}
@@ -183,7 +188,12 @@ export function guardedFetch(opts: GuardedFetchOptions): (input: string | URL, i
       });
       req.on('timeout', () => req.destroy(new FetchRefused(`no response within ${timeoutMs} ms`)));
       req.on('error', reject);
-      const signal = init.signal;
+      const signal = opts.ownDeadline ? undefined : init.signal;
+      if (opts.ownDeadline) {
+        // An overall deadline (the socket timeout above only measures silences).
+        const timer = setTimeout(() => req.destroy(new FetchRefused(`no response within ${timeoutMs} ms`)), timeoutMs);
+        req.once('close', () => clearTimeout(timer));
+      }
       if (signal) {
         if (signal.aborted) req.destroy(new FetchRefused('aborted'));
         else signal.addEventListener('abort', () => req.destroy(new FetchRefused('aborted')), { once: true });

@@ -173,6 +173,7 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
   const fetchOptions = {
     allowPrivate: config.cimdAllowPrivateHosts,
     extraCa: config.cimdCaFile ? fs.readFileSync(config.cimdCaFile, 'utf8') : undefined,
+    ...(config.cimdTimeoutMs !== undefined ? { timeoutMs: config.cimdTimeoutMs, ownDeadline: true } : {}),
   };
 
   const purger = new Purger(store, log);

@@ -60,8 +60,9 @@ export async function checkAccount(config: ConnectionConfig): Promise<PrivilegeR
     if (r?.rolcreaterole) warnings.push(`${r.user} can create roles (CREATEROLE).`);
     if (r?.rolcreatedb) warnings.push(`${r.user} can create databases (CREATEDB).`);
     if (r?.rolbypassrls) warnings.push(`${r.user} bypasses row-level security (BYPASSRLS).`);
-    for (const b of builtin.rows) warnings.push(`${r?.user ?? 'The account'} is a member of ${b.rolname}.`);
     if (!r?.rolsuper) {
+      // A superuser holds every built-in role and privilege; naming them again would only bury the point.
+      for (const b of builtin.rows) warnings.push(`${r?.user ?? 'The account'} is a member of ${b.rolname}.`);
       const first = writable.rows[0];
       if (first) {
         const total = Number(first.total);

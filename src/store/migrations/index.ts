@@ -12,6 +12,7 @@ import { m003HardenOpsAuditEntryId } from './003_harden_ops_audit_entry_id.js';
 import { m004DashDataAuditIndexes } from './004_dash_data_audit_indexes.js';
 import { m005DashDataSourceChecks } from './005_dash_data_source_checks.js';
 import { m006SpeedChangeEpoch } from './006_speed_change_epoch.js';
+import { m007DashFrameSessions } from './007_dash_frame_sessions.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -22,6 +23,7 @@ const ALL: Array<[string, DialectMigration]> = [
   ['004_dash_data_audit_indexes', m004DashDataAuditIndexes],
   ['005_dash_data_source_checks', m005DashDataSourceChecks],
   ['006_speed_change_epoch', m006SpeedChangeEpoch],
+  ['007_dash_frame_sessions', m007DashFrameSessions],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -1,0 +1,101 @@
+/**
+ * The audit journal's replay (src/audit.ts), on both store dialects: entries a dead process journaled
+ * are replayed exactly once however many were already stored and however often the replay runs; a torn
+ * last line (the crash came mid-append, so that call was never answered) is skipped; a live process's
+ * journal is left alone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AuditWriter, hostTag, parseSegment } from '../../src/audit.js';
+import type { AuditEntry } from '../../src/store/audit.js';
+import { requireService } from '../helpers/services.js';
+import { storeDialects } from '../helpers/stores.js';
+
+const pgUp = await requireService('postgres', 'audit journal replay on the PostgreSQL store');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-journal-'));
+  dirs.push(d);
+  return d;
+};
+
+const entry = (orgId: string, i: number): AuditEntry => ({
+  at: new Date().toISOString(),
+  org_id: orgId,
+  user_id: null,
+  credential_kind: 'api_key',
+  credential_id: 'k1',
+  credential_label: 'k (sql_abc…)',
+  source_id: null,
+  source_name: 'shop',
+  tool: 'run_query',
+  sql: `select ${i}`,
+  row_count: 1,
+  duration_ms: 1,
+  outcome: 'ok',
+  error: null,
+});
+
+/** A pid no process has (above Linux's pid_max). */
+const DEAD_PID = 2 ** 22 + 17;
+
+describe('parseSegment', () => {
+  it('skips a torn last line and reports a corrupt middle one', () => {
+    const good = JSON.stringify({ ...entry('o', 1), entry_id: 'a' });
+    const bad: number[] = [];
+    const out = parseSegment(`${good}\n{"not json\n${good.replace('"a"', '"b"')}\n{"entry_id":"c","at":"2026`, (l) => bad.push(l));
+    expect(out.map((e) => e.entry_id)).toEqual(['a', 'b']);
+    expect(bad).toEqual([2]);
+  });
+});
+
+describe.each(storeDialects(pgUp, 'sequel_journal'))('journal replay, $name store', (dialect) => {
+  it('replays a dead process journal exactly once, whatever was stored before the crash', async () => {
+    const { store, cleanup } = await dialect.open();
+    try {
+      await store.migrate();
+      const org = await store.orgs.create('journal-org');
+      const live = tmp();
+      // delayMs huge: nothing reaches the store unless flushed, as if the process died right after answering.
+      const a = new AuditWriter(store, undefined, { durability: 'journal', journalDir: live, delayMs: 1e9 });
+      for (let i = 0; i < 10; i++) await a.write(entry(org.id, i));
+      await a.flush();
+      for (let i = 10; i < 30; i++) await a.write(entry(org.id, i));
+      expect((await store.audit.list({ orgId: org.id, limit: 1000 })).length).toBe(10);
+
+      // The "dead" process's journal: the same bytes under a pid nobody has.
+      const [segment] = fs.readdirSync(live);
+      const crashed = tmp();
+      const copy = path.join(crashed, `${hostTag()}-${DEAD_PID}-1-0.jsonl`);
+      fs.copyFileSync(path.join(live, segment!), copy);
+      fs.appendFileSync(copy, '{"entry_id":"torn","at":"20'); // a crash mid-append
+
+      const b = new AuditWriter(store, undefined, { durability: 'journal', journalDir: crashed });
+      expect(await b.recover()).toBe(30);
+      expect(fs.readdirSync(crashed)).toEqual([]);
+      const stored = await store.audit.list({ orgId: org.id, limit: 1000 });
+      expect(stored.map((e) => e.sql).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `select ${i}`).sort());
+
+      // Replaying the same journal again (a crash during the first replay) adds nothing.
+      fs.copyFileSync(path.join(live, segment!), copy);
+      expect(await b.recover()).toBe(30);
+      expect((await store.audit.list({ orgId: org.id, limit: 1000 })).length).toBe(30);
+
+      // A journal whose process is alive (here: our parent) is not touched.
+      const alive = path.join(crashed, `${hostTag()}-${process.ppid}-1-0.jsonl`);
+      fs.copyFileSync(path.join(live, segment!), alive);
+      expect(await b.recover()).toBe(0);
+      expect(fs.existsSync(alive)).toBe(true);
+
+      await a.close();
+      expect(fs.readdirSync(live)).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  }, 120_000);
+});
