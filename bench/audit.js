@@ -2,7 +2,8 @@
 /**
  * `node bench/audit.js`: what audit durability costs on the hot path. The same load of API-key
  * `run_query` calls (a tiny SQLite query, so the audit write is a large share of each call) against the
- * server with SEQUEL_AUDIT_DURABILITY=journal (fsync'd journal, group commit), =store (store write before
+ * server with SEQUEL_AUDIT_DURABILITY=journal (SEQUEL_AUDIT_FSYNC=interval: written before answering,
+ * fdatasync'd in the background; =always: fdatasync'd before answering, group commit), =store (store write before
  * answering), and — with SEQUEL_BENCH_BEFORE=<path to another checkout's dist> — an older build as the
  * baseline (there: entries queued in memory, 20 ms). Prints throughput and latency quantiles; no targets.
  * SQLite store by default; SEQUEL_BENCH_STORE_URL=postgres://… for the PostgreSQL store.
@@ -111,5 +112,6 @@ async function run(dist, label, extraEnv) {
 
 console.log(`run_query, ${CONCURRENCY} concurrent, ${SECONDS} s each, ${STORE_URL ? 'PostgreSQL' : 'SQLite'} store`);
 if (BEFORE) await run(BEFORE, 'before (in-memory queue, 20 ms)', {});
-await run(path.join(ROOT, 'dist'), 'journal (fsync before answering)', { SEQUEL_AUDIT_DURABILITY: 'journal' });
+await run(path.join(ROOT, 'dist'), 'journal, fsync interval (default)', { SEQUEL_AUDIT_DURABILITY: 'journal', SEQUEL_AUDIT_FSYNC: 'interval' });
+await run(path.join(ROOT, 'dist'), 'journal, fsync always', { SEQUEL_AUDIT_DURABILITY: 'journal', SEQUEL_AUDIT_FSYNC: 'always' });
 await run(path.join(ROOT, 'dist'), 'store (store write before answering)', { SEQUEL_AUDIT_DURABILITY: 'store' });

@@ -1,11 +1,18 @@
 /**
  * The audit trail, durable before a call is answered.
  *
- * `journal` (the default): each entry is appended to a local journal file and the file is fsync'd before
- * the call's answer leaves — entries arriving while one fsync is under way share the next one (group
- * commit), so under load there is one fsync per batch, not per call. The store is written off the
- * request path in small batches as before; a journal segment is deleted once every entry in it is
- * stored. At start, segments left by a process that died (kill -9, OOM, power loss) are replayed into the
+ * `journal` (the default): each entry is appended to a local journal file with a synchronous write()
+ * before the call's answer leaves. A write() that has returned is in the kernel's page cache, which
+ * outlives the process: a server killed (kill -9, OOM) loses none of what it answered. Only the kernel
+ * itself going down (power loss, kernel panic) needs the data on the disk, and that is what the fsync
+ * policy decides:
+ *   - `interval` (the default): the journal is fdatasync'd in the background, at most `fsyncIntervalMs`
+ *     (50 ms) after a write, and before a journal file is closed or deleted — a power loss can lose the
+ *     entries of that last window, never a process crash.
+ *   - `always`: the answer waits for the fdatasync too; entries arriving while one is under way share the
+ *     next (group commit), so under load there is one fdatasync per batch, not per call.
+ * The store is written off the request path in small batches as before; a journal segment is deleted
+ * once every entry in it is stored. At start, segments left by a process that died are replayed into the
  * store and deleted. Every entry carries a random `entry_id`, unique in the store, so a replay never
  * writes an entry twice (the crash may come after the store write and before the segment's deletion).
  *
@@ -25,11 +32,16 @@ import type { AuditEntry } from './store/audit.js';
 import type { Store } from './store/index.js';
 
 export type AuditDurability = 'journal' | 'store';
+export type AuditFsync = 'always' | 'interval';
 
 export interface AuditWriterOptions {
   durability?: AuditDurability;
   /** Where journal segments live (journal durability); `<dataDir>/audit-journal`. */
   journalDir?: string;
+  /** Whether an answer waits for the journal's fdatasync (`always`) or only for its write (`interval`). */
+  fsync?: AuditFsync;
+  /** The longest a journaled entry waits for its background fdatasync (`interval`). */
+  fsyncIntervalMs?: number;
   /** How long the store write waits to gather a batch (journal durability). */
   delayMs?: number;
   maxBatch?: number;
@@ -51,7 +63,10 @@ type Entry = AuditEntry & { entry_id: string };
 
 interface Segment {
   file: string;
-  fh: fs.promises.FileHandle | undefined;
+  /** A plain descriptor: appends are synchronous write()s, syncs asynchronous fdatasync()s. */
+  fd: number | undefined;
+  /** The directory entry of a new segment is fsync'd once, with its first data sync. */
+  dirSynced: boolean;
   bytes: number;
   /** Journaled entries not yet in the store. */
   unstored: number;
@@ -79,6 +94,8 @@ const OPEN_HERE = new Set<string>();
 
 export class AuditWriter {
   readonly durability: AuditDurability;
+  readonly fsync: AuditFsync;
+  private readonly fsyncIntervalMs: number;
   private readonly journalDir: string | undefined;
   private readonly delayMs: number;
   private readonly maxBatch: number;
@@ -97,6 +114,10 @@ export class AuditWriter {
   private segment: Segment | undefined;
   private readonly segments = new Set<Segment>();
   private seq = 0;
+  /** Segments written since their last fdatasync (`interval`). */
+  private readonly dirty = new Set<Segment>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
   private readonly started = Date.now();
   private closed = false;
 
@@ -108,6 +129,8 @@ export class AuditWriter {
     this.durability = opts.durability ?? (opts.journalDir ? 'journal' : 'store');
     this.journalDir = opts.journalDir;
     if (this.durability === 'journal' && !this.journalDir) throw new Error('journal durability needs a journal directory');
+    this.fsync = opts.fsync ?? 'interval';
+    this.fsyncIntervalMs = opts.fsyncIntervalMs ?? 50;
     this.delayMs = opts.delayMs ?? 20;
     this.maxBatch = opts.maxBatch ?? 200;
     this.segmentBytes = opts.segmentBytes ?? 1024 * 1024;
@@ -115,11 +138,25 @@ export class AuditWriter {
   }
 
   /**
-   * Records one entry; resolves once it is durable (in the fsync'd journal, or in the store), rejects
-   * with AuditUnavailableError when it could be recorded nowhere.
+   * Records one entry; resolves once it outlives this process (written to the journal — and fsync'd
+   * there under `always` — or in the store), rejects with AuditUnavailableError when it could be
+   * recorded nowhere.
    */
   write(entry: AuditEntry): Promise<void> {
     const e: Entry = { ...entry, entry_id: entry.entry_id ?? randomUUID() };
+    if (this.durability === 'journal' && this.fsync === 'interval' && !this.closed) {
+      try {
+        // Synchronous on purpose: the entry is in the page cache before this call returns, with no thread
+        // pool hop or event-loop turn between the query's end and its answer.
+        const segment = this.appendToJournal([e]);
+        this.queue.push({ entry: e, segment });
+        this.scheduleStoreFlush();
+        this.scheduleSync(segment);
+        return Promise.resolve();
+      } catch (err) {
+        this.log.error('audit journal write failed; writing to the store before answering', { err, count: 1 });
+      }
+    }
     return new Promise<void>((resolve, reject) => {
       this.group.push({ entry: e, resolve, reject });
       // One commit at a time; whatever arrives meanwhile rides the next one.
@@ -142,9 +179,11 @@ export class AuditWriter {
   }
 
   private async commit(group: Waiter[]): Promise<void> {
-    if (this.durability === 'journal' && !this.closed) {
+    // Under `interval` only the entries whose journal write failed come here: they go to the store.
+    if (this.durability === 'journal' && this.fsync === 'always' && !this.closed) {
       try {
-        const segment = await this.appendToJournal(group.map((w) => w.entry));
+        const segment = this.appendToJournal(group.map((w) => w.entry));
+        await this.syncSegment(segment);
         for (const w of group) this.queue.push({ entry: w.entry, segment });
         this.scheduleStoreFlush();
         for (const w of group) w.resolve();
@@ -162,23 +201,26 @@ export class AuditWriter {
     }
   }
 
-  private async appendToJournal(entries: Entry[]): Promise<Segment> {
+  /** Appends whole lines with synchronous write()s (page cache: microseconds); throws if it cannot. */
+  private appendToJournal(entries: Entry[]): Segment {
     let seg = this.segment;
     if (!seg || seg.bytes >= this.segmentBytes) {
       if (seg) this.retire(seg);
-      seg = await this.openSegment();
+      seg = this.openSegment();
     }
     const buf = Buffer.from(entries.map((e) => `${JSON.stringify(e)}\n`).join(''), 'utf8');
-    const fh = seg.fh!;
+    const fd = seg.fd!;
     const start = seg.bytes;
     try {
       let off = 0;
-      while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
-      // fdatasync: the data and the file size, which is what a replay reads.
-      await fh.datasync();
+      while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
     } catch (err) {
       // A partial line (ENOSPC halfway) would corrupt the next append: cut the file back and start a new one.
-      await fh.truncate(start).catch(() => undefined);
+      try {
+        fs.ftruncateSync(fd, start);
+      } catch {
+        // The torn line is skipped by a replay (parseSegment), and nothing more is appended to this file.
+      }
       this.retire(seg);
       throw err;
     }
@@ -187,19 +229,62 @@ export class AuditWriter {
     return seg;
   }
 
-  private async openSegment(): Promise<Segment> {
+  private openSegment(): Segment {
     const dir = this.journalDir!;
-    await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, `${hostTag()}-${process.pid}-${this.started}-${this.seq++}.jsonl`);
     // The journal holds SQL text, like the audit log: readable by the server's user only.
-    const fh = await fs.promises.open(file, 'a', 0o600);
-    // The new name must survive a crash too, or the fsync'd data could be unreachable.
-    await syncDir(dir);
-    const seg: Segment = { file, fh, bytes: 0, unstored: 0, pinned: false, retired: false };
+    const fd = fs.openSync(file, 'a', 0o600);
+    // The new name reaches the disk with the segment's first fdatasync (syncSegment); a process crash
+    // before that loses nothing, the directory entry is in the kernel already.
+    const seg: Segment = { file, fd, dirSynced: false, bytes: 0, unstored: 0, pinned: false, retired: false };
     OPEN_HERE.add(file);
     this.segments.add(seg);
     this.segment = seg;
     return seg;
+  }
+
+  /** fdatasync: the data and the file size, which is what a replay reads; the directory entry once. */
+  private async syncSegment(seg: Segment): Promise<void> {
+    const fd = seg.fd;
+    if (fd === undefined) return;
+    if (!seg.dirSynced) {
+      await syncDir(path.dirname(seg.file));
+      seg.dirSynced = true;
+    }
+    await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private scheduleSync(seg: Segment): void {
+    this.dirty.add(seg);
+    this.syncTimer ??= setTimeout(() => void this.syncNow(), this.fsyncIntervalMs);
+  }
+
+  /**
+   * fdatasyncs every segment written since its last one (`interval`). Never rejects: the entries are
+   * answered already and still reach the store from memory; a failure is logged.
+   */
+  private syncNow(): Promise<void> {
+    if (this.syncing) return this.syncing.then(() => (this.dirty.size > 0 ? this.syncNow() : undefined));
+    if (this.syncTimer) {
+      clearTimeout(this.syncTimer);
+      this.syncTimer = undefined;
+    }
+    if (this.dirty.size === 0) return Promise.resolve();
+    const segs = [...this.dirty];
+    this.dirty.clear();
+    this.syncing = (async () => {
+      for (const seg of segs) {
+        try {
+          await this.syncSegment(seg);
+        } catch (err) {
+          this.log.error('audit journal fdatasync failed; its entries are safe from a process crash, not a power loss', { err, file: seg.file });
+        }
+      }
+    })().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
   }
 
   private retire(seg: Segment): void {
@@ -211,10 +296,11 @@ export class AuditWriter {
   private async maybeDelete(seg: Segment): Promise<void> {
     if (!seg.retired || seg.unstored > 0 || seg.pinned || !this.segments.has(seg)) return;
     this.segments.delete(seg);
+    // No fdatasync may be under way on the descriptor when it closes (its number could be reused).
+    await this.syncNow();
+    this.dirty.delete(seg);
     OPEN_HERE.delete(seg.file);
-    const fh = seg.fh;
-    seg.fh = undefined;
-    await fh?.close().catch(() => undefined);
+    closeFd(seg);
     await fs.promises.unlink(seg.file).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') this.log.warn('could not delete a stored audit journal segment', { err, file: seg.file });
     });
@@ -310,17 +396,28 @@ export class AuditWriter {
   async close(): Promise<void> {
     await this.flush().catch((err: unknown) => this.log.error('audit entries left in the journal for the next start', { err }));
     this.closed = true;
+    // What stays in the journal for the next start reaches the disk before its descriptor closes.
+    await this.syncNow();
     for (const seg of [...this.segments]) {
       seg.retired = true;
       if (seg.unstored > 0 || seg.pinned) {
-        const fh = seg.fh;
-        seg.fh = undefined;
-        await fh?.close().catch(() => undefined);
+        closeFd(seg);
         this.segments.delete(seg);
         OPEN_HERE.delete(seg.file);
       } else await this.maybeDelete(seg);
     }
     this.segment = undefined;
+  }
+}
+
+function closeFd(seg: Segment): void {
+  const fd = seg.fd;
+  seg.fd = undefined;
+  if (fd === undefined) return;
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Nothing to do: the file's data is written already.
   }
 }
 

@@ -78,10 +78,16 @@ export interface Config {
   cimdAllowPrivateHosts: string[];
   /**
    * How an answered tool call's audit entry is made crash-proof before the answer leaves
-   * (SEQUEL_AUDIT_DURABILITY): `journal` (default) appends it to an fsync'd journal in the data directory,
+   * (SEQUEL_AUDIT_DURABILITY): `journal` (default) appends it to a journal in the data directory,
    * replayed into the store at the next start; `store` writes it to the store first.
    */
   auditDurability: 'journal' | 'store';
+  /**
+   * When the journal reaches the disk (SEQUEL_AUDIT_FSYNC): `interval` (default) answers once the entry is
+   * written (safe from a process crash) and fdatasyncs within 50 ms (a power loss can lose that window);
+   * `always` answers only after the fdatasync.
+   */
+  auditFsync: 'always' | 'interval';
   /**
    * Days audit entries are kept (SEQUEL_AUDIT_RETENTION_DAYS); older ones are deleted at start and hourly
    * by every replica. 0 (the default) keeps them forever.
@@ -163,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw new ValidationError('SEQUEL_AUDIT_DURABILITY must be journal or store');
   }
 
+  const auditFsync = (env.SEQUEL_AUDIT_FSYNC?.trim() || 'interval') as Config['auditFsync'];
+  if (auditFsync !== 'always' && auditFsync !== 'interval') {
+    throw new ValidationError('SEQUEL_AUDIT_FSYNC must be always or interval');
+  }
+
   return {
     dataDir,
     databaseUrl: env.SEQUEL_DATABASE_URL?.trim() || undefined,
@@ -191,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     cimdCaFile: env.SEQUEL_OAUTH_CIMD_CA_FILE?.trim() || undefined,
     cimdTimeoutMs: env.SEQUEL_OAUTH_CIMD_TIMEOUT_MS ? Math.max(100, intEnv(env, 'SEQUEL_OAUTH_CIMD_TIMEOUT_MS', 2500)) : undefined,
     auditDurability,
+    auditFsync,
     auditRetentionDays: intEnv(env, 'SEQUEL_AUDIT_RETENTION_DAYS', 0),
     otelEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || undefined,
     otelScheduleDelayMs: intEnv(env, 'OTEL_BSP_SCHEDULE_DELAY', 1_000),

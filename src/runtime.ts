@@ -87,6 +87,7 @@ export async function openRuntime(config: Config, opts: OpenOptions = {}): Promi
   });
   const audit = new AuditWriter(store, log, {
     durability: config.auditDurability,
+    fsync: config.auditFsync,
     journalDir: path.join(config.dataDir, 'audit-journal'),
   });
   try {

@@ -2,7 +2,9 @@
  * Audit durability (src/audit.ts): the real server, as its own process, under load of API-key `run_query`
  * calls, killed with SIGKILL mid-load (no shutdown hook runs, nothing is flushed), then restarted. Every
  * call that got an answer must have its audit entry in the store — 0 lost — on the SQLite store and the
- * PostgreSQL store. Each call's SQL is unique, so the count is exact.
+ * PostgreSQL store. Each call's SQL is unique, so the count is exact. The default SEQUEL_AUDIT_FSYNC=interval
+ * answers once the entry is written (page cache, which outlives the process), `always` once it is
+ * fdatasync'd: both must lose nothing to a process crash.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,9 +22,13 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const stores = [{ name: 'sqlite' }, ...(pgUp ? [{ name: 'postgres' }] : [])] as const;
+const stores = [
+  { name: 'sqlite', fsync: 'interval' },
+  { name: 'sqlite', fsync: 'always' },
+  ...(pgUp ? [{ name: 'postgres', fsync: 'interval' }] : []),
+] as const;
 
-describe.each(stores)('kill -9 under load, $name store', ({ name }) => {
+describe.each(stores)('kill -9 under load, $name store, SEQUEL_AUDIT_FSYNC=$fsync', ({ name, fsync }) => {
   it('every answered call has its audit entry after the restart (0 lost)', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sequel-crash-'));
     cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -37,7 +43,7 @@ describe.each(stores)('kill -9 under load, $name store', ({ name }) => {
       ...(databaseUrl ? { databaseUrl } : {}),
       sources: [{ name: 'shop', engine: 'sqlite', url: makeShopFile(100) }],
     });
-    const env = { SEQUEL_RATE_LIMIT_PER_MINUTE: '0', SEQUEL_OAUTH: '0' };
+    const env = { SEQUEL_RATE_LIMIT_PER_MINUTE: '0', SEQUEL_OAUTH: '0', SEQUEL_AUDIT_FSYNC: fsync };
     let server: ServerProcess | undefined = await spawnServer({ dataDir, ...(databaseUrl ? { databaseUrl } : {}), env });
     cleanups.push(() => server?.kill9());
 
@@ -70,7 +76,7 @@ describe.each(stores)('kill -9 under load, $name store', ({ name }) => {
 
     const audited = new Set((await auditEntries({ dataDir, ...(databaseUrl ? { databaseUrl } : {}), orgId })).map((e) => e.sql));
     const lost = [...answered].filter((sql) => !audited.has(sql));
-    console.log(`[audit crash, ${name}] calls sent ${next}, answered ${answered.size}, audited ${audited.size}, replayed from the journal ${replayed}, lost ${lost.length}`);
+    console.log(`[audit crash, ${name}, ${fsync}] calls sent ${next}, answered ${answered.size}, audited ${audited.size}, replayed from the journal ${replayed}, lost ${lost.length}`);
     expect(answered.size).toBeGreaterThanOrEqual(KILL_AFTER);
     expect(lost).toEqual([]);
     // The journal was trimmed after the replay and the graceful stop.

@@ -23,8 +23,8 @@ let client: Client;
 const dbs = new Map<Engine, GovernedDatabase>();
 
 beforeAll(async () => {
-  // The suite sends over a thousand calls with one key: lift the per-key rate limit.
-  ts = await startTestServer({ demo: false, env: { SEQUEL_RATE_LIMIT_PER_MINUTE: '100000' } });
+  // Over 600 calls with one key within a minute across four engines: the rate limit is not under test here.
+  ts = await startTestServer({ demo: false, env: { SEQUEL_RATE_LIMIT_PER_MINUTE: '0' } });
   for (const engine of ENGINES) {
     const db = await createGoverned(engine);
     if (!db) continue;

@@ -98,7 +98,7 @@ describe('organization isolation and source allow-lists', () => {
       expect(JSON.stringify(r)).not.toContain('Only for beta');
     }
     const everywhere = await toolCall(client, 'search_schema', { pattern: 'orders', object_type: 'table' });
-    expect(new Set((everywhere.structuredContent!.objects as Array<{ source: string }>).map((o) => o.source))).toEqual(new Set(['a', 'b', 'c']));
+    expect(new Set((everywhere.structuredContent!.schemas as Array<{ source: string }>).map((o) => o.source))).toEqual(new Set(['a', 'b', 'c']));
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri).some((u) => u.includes('beta'))).toBe(false);
     await expect(client.readResource({ uri: 'sequel://sources/beta-secret/schema' })).rejects.toThrow();

@@ -70,7 +70,7 @@ describe.each<Era>(['legacy', 'modern'])('tools over the %s protocol era', (era)
     expect(none.content[0]?.text).toMatch(/^INVALID_ARGUMENT: list_sources does not take `verbose`; its arguments are none\./);
     // The right name works, and the filter applies.
     const ok = await call(client, 'search_schema', { pattern: 'customer', object_type: 'table' });
-    expect((ok.structuredContent!.objects as Structured[]).map((o) => o.name)).toEqual(['customers']);
+    expect(ok.structuredContent!.schemas).toEqual([{ source: 'shop', schema: 'main', tables: ['customers'] }]);
   });
 
   it('list_sources names the source with its engine and description', async () => {
@@ -83,12 +83,15 @@ describe.each<Era>(['legacy', 'modern'])('tools over the %s protocol era', (era)
 
   it('search_schema finds tables by fragment, then summaries and columns', async () => {
     const names = await call(client, 'search_schema', { pattern: 'order', object_type: 'table' });
-    const objs = names.structuredContent!.objects as Structured[];
-    expect(objs.map((o) => o.name)).toEqual(['orders']);
+    // Names only (the default): grouped per source and schema, plain name lists per kind.
+    expect(names.structuredContent!.schemas).toEqual([{ source: 'shop', schema: 'main', tables: ['orders'] }]);
+    expect(names.content[0]?.text).toMatch(/^shop:main tables: orders\n/);
     const all = await call(client, 'search_schema', { pattern: 'order' });
-    const kinds = (all.structuredContent!.objects as Structured[]).map((o) => `${o.kind}:${o.name}`);
-    expect(kinds).toContain('view:order_totals');
-    expect(kinds).toContain('table:orders');
+    const [group] = all.structuredContent!.schemas as Array<Record<string, string[]>>;
+    expect(group!.views).toContain('order_totals');
+    expect(group!.tables).toContain('orders');
+    expect(group!.columns).toContain('orders.id');
+    expect(all.structuredContent!.objects).toBeUndefined();
     const summary = await call(client, 'search_schema', { pattern: 'orders', object_type: 'table', detail: 'summary' });
     const s = (summary.structuredContent!.objects as Structured[])[0]!;
     expect(s.description).toBe('One row per checkout');
@@ -100,15 +103,16 @@ describe.each<Era>(['legacy', 'modern'])('tools over the %s protocol era', (era)
 
   it('search_schema pages with a cursor and refuses a cursor from another search', async () => {
     const first = await call(client, 'search_schema', { object_type: 'column', limit: 3 });
-    expect((first.structuredContent!.objects as unknown[]).length).toBe(3);
+    const columns = (r: { structuredContent?: Structured }) => (r.structuredContent!.schemas as Array<{ columns?: string[] }>).flatMap((g) => g.columns ?? []);
+    expect(columns(first).length).toBe(3);
     const total = first.structuredContent!.total as number;
     expect(total).toBeGreaterThan(6);
     const seen: string[] = [];
     let cursor = first.structuredContent!.next_cursor as string | null;
-    for (const o of first.structuredContent!.objects as Structured[]) seen.push(`${o.table}.${o.name}`);
+    seen.push(...columns(first));
     while (cursor) {
       const page = await call(client, 'search_schema', { object_type: 'column', limit: 3, cursor });
-      for (const o of page.structuredContent!.objects as Structured[]) seen.push(`${o.table}.${o.name}`);
+      seen.push(...columns(page));
       cursor = page.structuredContent!.next_cursor as string | null;
     }
     expect(seen.length).toBe(total);

@@ -14,8 +14,15 @@ const input = z.object({
   cursor: z.string().max(500).optional(),
 });
 
+/**
+ * Names-only answers (the default) are grouped per source and schema, names in plain string arrays keyed by
+ * kind (`tables`, `views`, `columns` as `table.column`, …): a few bytes per name instead of an object each,
+ * which is what an agent's context pays for on a 5,000-table database. `summary`/`full` keep one object
+ * per match.
+ */
 const output = z.object({
-  objects: z.array(z.record(z.string(), z.unknown())),
+  schemas: z.array(z.record(z.string(), z.union([z.string(), z.array(z.string())]))).optional(),
+  objects: z.array(z.record(z.string(), z.unknown())).optional(),
   total: z.number().int(),
   next_cursor: z.string().nullable(),
 });
@@ -83,7 +90,14 @@ export const searchSchema = defineTool({
       cursor: { type: 'string', description: 'next_cursor of the previous page' },
     },
   },
-  outputJson: { type: 'object', properties: { objects: { type: 'array' }, next_cursor: { type: ['string', 'null'] } }, required: ['objects'] },
+  outputJson: {
+    type: 'object',
+    properties: {
+      schemas: { type: 'array', description: 'detail=names: [{source, schema, tables|views|columns: [name]}]' },
+      objects: { type: 'array', description: 'detail=summary|full' },
+      next_cursor: { type: ['string', 'null'] },
+    },
+  },
   async run(ctx: ToolContext, args, note, signal) {
     const kind: NonNullable<Kind> = args.object_type ?? 'all';
     const detail = args.detail ?? 'names';
@@ -126,22 +140,63 @@ export const searchSchema = defineTool({
     }
 
     const page = hits.slice(offset, offset + limit);
-    const objects = page.map((h) => render(h, detail));
     const next = offset + limit < hits.length ? encodeCursor(offset + limit, fingerprint) : null;
-    const lines = page.map((h) => renderLine(h, detail));
-    let text = lines.length ? lines.join('\n') : 'No matching objects.';
-    text += `\n(${offset + page.length} of ${hits.length}${next ? `; more with cursor ${next}` : ''})`;
-    if (skipped.length) text += `\nSkipped unavailable sources: ${skipped.join(', ')}`;
+    const footer = `(${offset + page.length} of ${hits.length}${next ? `; more with cursor ${next}` : ''})${skipped.length ? `\nSkipped unavailable sources: ${skipped.join(', ')}` : ''}`;
+    if (detail === 'names') {
+      const schemas = groupNames(page);
+      const lines = schemas.map((g) =>
+        Object.entries(g)
+          .filter((e): e is [string, string[]] => Array.isArray(e[1]))
+          .map(([k, names]) => `${g.source}:${g.schema} ${k}: ${names.map(quoteName).join(',')}`)
+          .join('\n'),
+      );
+      const text = `${lines.length ? lines.join('\n') : 'No matching objects.'}\n${footer}`;
+      return { structured: { schemas, total: hits.length, next_cursor: next }, text };
+    }
+    const objects = page.map((h) => render(h, detail));
+    const lines = page.map((h) => renderLine(h));
+    const text = `${lines.length ? lines.join('\n') : 'No matching objects.'}\n${footer}`;
     return { structured: { objects, total: hits.length, next_cursor: next }, text };
   },
 });
 
-function render(h: Hit, detail: 'names' | 'summary' | 'full'): Record<string, unknown> {
+type NameGroup = { source: string; schema: string } & Record<string, string[] | string>;
+
+const PLURAL: Record<DescribedTable['kind'] | 'column', string> = {
+  table: 'tables',
+  view: 'views',
+  materialized_view: 'materialized_views',
+  foreign_table: 'foreign_tables',
+  column: 'columns',
+};
+
+/** One group per (source, schema) in page order; within it, names per kind in page order. */
+function groupNames(page: Hit[]): NameGroup[] {
+  const groups = new Map<string, NameGroup>();
+  for (const h of page) {
+    const key = `${h.catalog.source.name}\0${h.table.schema}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { source: h.catalog.source.name, schema: h.table.schema } as NameGroup;
+      groups.set(key, g);
+    }
+    const kind = PLURAL[h.column ? 'column' : h.table.kind];
+    const list = (g[kind] ??= []) as string[];
+    list.push(h.column ? `${h.table.name}.${h.column.name}` : h.table.name);
+  }
+  return [...groups.values()];
+}
+
+/** Names are comma-separated in the text; one holding a comma, blank or quote is quoted SQL-style. */
+function quoteName(name: string): string {
+  return /[,\s"]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
+}
+
+function render(h: Hit, detail: 'summary' | 'full'): Record<string, unknown> {
   const { table, column, catalog } = h;
   const base = { source: catalog.source.name, schema: table.schema };
   if (column) {
     const out: Record<string, unknown> = { ...base, table: table.name, name: column.name, kind: 'column', type: column.type };
-    if (detail === 'names') return out;
     Object.assign(out, { nullable: column.nullable, primary_key: column.primaryKey });
     if (column.references) out.references = `${column.references.schema}.${column.references.table}.${column.references.column}`;
     const d = column.description ?? column.comment;
@@ -149,7 +204,6 @@ function render(h: Hit, detail: 'names' | 'summary' | 'full'): Record<string, un
     if (detail === 'full') Object.assign(out, { default: column.default, comment: column.comment, description: column.description });
     return out;
   }
-  if (detail === 'names') return { ...base, name: table.name, kind: table.kind };
   if (detail === 'summary') {
     const out: Record<string, unknown> = { ...base, name: table.name, kind: table.kind, rows: table.rowEstimate };
     const d = table.description ?? table.comment;
@@ -160,14 +214,13 @@ function render(h: Hit, detail: 'names' | 'summary' | 'full'): Record<string, un
   return { source: catalog.source.name, ...tableDetail(table) };
 }
 
-function renderLine(h: Hit, detail: 'names' | 'summary' | 'full'): string {
+function renderLine(h: Hit): string {
   const { table, column, catalog } = h;
   const q = `${catalog.source.name}:${table.schema}.${table.name}`;
   if (column) {
-    const d = detail !== 'names' ? (column.description ?? column.comment) : null;
+    const d = column.description ?? column.comment;
     return `${q}.${column.name} ${column.type}${d ? ` — ${d}` : ''}`;
   }
-  if (detail === 'names') return `${q} (${table.kind})`;
   const d = table.description ?? table.comment;
   const rows = table.rowEstimate !== null ? `, ~${table.rowEstimate} rows` : '';
   return `${q} (${table.kind}${rows})${d ? ` — ${d}` : ''}\n  ${table.columns.map(columnSummary).join(', ')}`;
