@@ -4,6 +4,7 @@
  * SEQUEL_DATABASE_URL, SEQUEL_SECRET_KEY), prints data as text or, with --json, as JSON on stdout, and
  * exits 1 with one plain sentence on stderr when something is wrong (2 for usage errors).
  */
+import net from 'node:net';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { keyLabel, parseExpiry } from './auth/apiKeys.js';
@@ -11,7 +12,7 @@ import { loadConfig, type Config } from './config.js';
 import { AppError, ValidationError, errorMessage } from './errors.js';
 import { createLogger } from './log.js';
 import { ensureDefaults, issueSetupToken, openRuntime, type Runtime } from './runtime.js';
-import { isWorker, runPrimary } from './cluster.js';
+import { isWorker, runPrimary, WorkerStartError } from './cluster.js';
 import { startServer, type RunningServer } from './server.js';
 import { OVERVIEW, helpFor } from './cliHelp.js';
 import { intOption, print, readStdin, required, table, UsageError } from './cliUtil.js';
@@ -179,6 +180,14 @@ async function servePrimary(config: Config): Promise<void> {
     setupToken = await issueSetupToken(rt);
   } finally {
     await rt.close();
+  }
+  // The port is checked here, once, so that a port in use is one clear message rather than one per worker.
+  if (config.port !== 0) {
+    await new Promise<void>((resolve, reject) => {
+      const probe = net.createServer();
+      probe.once('error', (err) => reject(listenError(err, config)));
+      probe.listen(config.port, config.host, () => probe.close(() => resolve()));
+    });
   }
   await runPrimary({
     workers: config.workers,
@@ -454,6 +463,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`sequel: ${err.message}\n`);
     process.exit(1);
   }
+  if (err instanceof WorkerStartError) process.exit(1);
   process.stderr.write(`sequel: unexpected error: ${errorMessage(err)}\n`);
   process.exit(1);
 });

@@ -59,9 +59,10 @@ export function runPrimary(opts: PrimaryOptions): Promise<void> {
       deaths.push(now);
       while (deaths.length && now - deaths[0]! > RESTART_WINDOW_MS) deaths.shift();
       if (!started || deaths.length > MAX_RESTARTS) {
-        opts.log.error('a server worker exited; stopping', { pid: worker.process.pid, code, signal });
+        // A worker that could not start (port in use, bad configuration) has said why on stderr already.
+        if (started) opts.log.error('a server worker exited; stopping', { pid: worker.process.pid, code, signal });
         stop();
-        if (!started) reject(new Error(`a server worker exited with ${signal ?? code} before listening; see its error above`));
+        if (!started) reject(new WorkerStartError(`a server worker exited with ${signal ?? code} before listening`));
         return;
       }
       opts.log.error('a server worker exited; starting another', { pid: worker.process.pid, code, signal });
@@ -81,3 +82,6 @@ export function runPrimary(opts: PrimaryOptions): Promise<void> {
     for (let i = 0; i < opts.workers; i++) fork();
   });
 }
+
+/** A worker died before the server was listening; its own error message is already on stderr. */
+export class WorkerStartError extends Error {}
