@@ -27,8 +27,21 @@ afterAll(async () => {
   for (const db of dbs) await db.drop().catch(() => {});
 });
 
-/** Starts `sequel serve` and resolves once /readyz answers 200, or rejects with what the process printed. */
+/**
+ * Starts `sequel serve` and resolves once /readyz answers 200, or rejects with what the process printed.
+ * A free port can be taken by another test between picking it and listening: then try another.
+ */
 async function startReplica(env: NodeJS.ProcessEnv): Promise<{ url: string; output: () => string }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startReplicaOnce(env);
+    } catch (err) {
+      if (attempt >= 3 || !/already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startReplicaOnce(env: NodeJS.ProcessEnv): Promise<{ url: string; output: () => string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: { ...process.env, ...env, SEQUEL_PORT: String(port), SEQUEL_HOST: '127.0.0.1', SEQUEL_LOG_LEVEL: 'info' },
