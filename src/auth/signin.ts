@@ -106,29 +106,16 @@ export class SignIn {
     // the check and the count.
     const wait = Math.max(this.perAddressAccount.waitFor(pairKey), this.perAccount.waitFor(email), this.perAddress.waitFor(address));
     if (wait > 0) return throttled(wait);
-    if (!this.busyTotal.enter('*')) return throttled(1000);
-    if (!this.busyAddress.enter(address)) {
-      this.busyTotal.leave('*');
-      return throttled(1000);
-    }
-    if (!this.busyAccount.enter(email)) {
-      this.busyAddress.leave(address);
-      this.busyTotal.leave('*');
-      return throttled(1000);
-    }
+    if (!this.enterBusy(address, email)) return throttled(1000);
     this.perAddressAccount.charge(pairKey);
     this.perAccount.charge(email);
     this.perAddress.charge(address);
     let user: User | undefined;
     let ok = false;
     try {
-      user = email ? await this.store.users.byEmailWithHash(email) : undefined;
-      // The same scrypt work whether or not the account exists, so timing does not reveal which do.
-      ok = (await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()))) && !!user?.password_hash;
+      ({ user, ok } = await this.check(email, password));
     } finally {
-      this.busyAccount.leave(email);
-      this.busyAddress.leave(address);
-      this.busyTotal.leave('*');
+      this.leaveBusy(address, email);
     }
     if (!ok || !user) {
       this.log.info('sign-in failed', { surface: input.surface, client: input.client });
@@ -141,18 +128,37 @@ export class SignIn {
     return { ok: true, user };
   }
 
-  /** `attempt` with the back-offs in the shared counters (several replicas). */
-  private async attemptShared(shared: SharedCounters, input: SignInInput, email: string, password: string, address: string, pairKey: string): Promise<SignInResult> {
-    if (!this.busyTotal.enter('*')) return throttled(1000);
+  /** Takes a slot in each concurrent-verification cap (total, address, account), or none. */
+  private enterBusy(address: string, email: string): boolean {
+    if (!this.busyTotal.enter('*')) return false;
     if (!this.busyAddress.enter(address)) {
       this.busyTotal.leave('*');
-      return throttled(1000);
+      return false;
     }
     if (!this.busyAccount.enter(email)) {
       this.busyAddress.leave(address);
       this.busyTotal.leave('*');
-      return throttled(1000);
+      return false;
     }
+    return true;
+  }
+
+  private leaveBusy(address: string, email: string): void {
+    this.busyAccount.leave(email);
+    this.busyAddress.leave(address);
+    this.busyTotal.leave('*');
+  }
+
+  /** The password check, with the same scrypt work whether or not the account exists (timing reveals nothing). */
+  private async check(email: string, password: string): Promise<{ user: User | undefined; ok: boolean }> {
+    const user = email ? await this.store.users.byEmailWithHash(email) : undefined;
+    const ok = (await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()))) && !!user?.password_hash;
+    return { user, ok };
+  }
+
+  /** `attempt` with the back-offs in the shared counters (several replicas). */
+  private async attemptShared(shared: SharedCounters, input: SignInInput, email: string, password: string, address: string, pairKey: string): Promise<SignInResult> {
+    if (!this.enterBusy(address, email)) return throttled(1000);
     const charges: Array<[string, string, BackOffPolicy]> = [
       ['signin_pair', pairKey, this.policies.pair],
       ['signin_account', email, this.policies.account],
@@ -177,12 +183,9 @@ export class SignIn {
         }
         charged.push([name, key]);
       }
-      user = email ? await this.store.users.byEmailWithHash(email) : undefined;
-      ok = (await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()))) && !!user?.password_hash;
+      ({ user, ok } = await this.check(email, password));
     } finally {
-      this.busyAccount.leave(email);
-      this.busyAddress.leave(address);
-      this.busyTotal.leave('*');
+      this.leaveBusy(address, email);
     }
     if (!ok || !user) {
       this.log.info('sign-in failed', { surface: input.surface, client: input.client });
