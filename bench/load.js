@@ -5,12 +5,16 @@
  * target and prints one JSON line: throughput, p50/p99 latency (ms), calls, bytes of the last answer.
  *
  * Targets: `mcp` (a tools/call or tools/list over Streamable HTTP, in the 2026-07-28 per-request envelope or
- * the 2025 era after `initialize`, optionally with a session id as stateful servers want), and the raw
+ * the 2025 era after `initialize`, optionally with a session id as stateful servers want; over https when
+ * `tls` names a CA to trust), and the raw
  * drivers the figures are compared with: `pg`, `mysql`, `sqlite`, `duckdb`.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 
-/** @typedef {{ target: 'mcp', port: number, path?: string, token?: string, era?: 'modern' | 'legacy', method?: string, tool?: string, args?: Record<string, unknown>, check?: string }} McpSpec */
+/** @typedef {{ target: 'mcp', port: number, path?: string, token?: string, era?: 'modern' | 'legacy', method?: string, tool?: string, args?: Record<string, unknown>, check?: string, tls?: TlsSpec }} McpSpec */
+/** https to 127.0.0.1, verifying the certificate for `servername` against the CA in `caFile` (bench/proxy.js). @typedef {{ caFile: string, servername: string }} TlsSpec */
 /** @typedef {{ target: 'pg' | 'mysql', url: string, sql: string }} NetSpec */
 /** @typedef {{ target: 'sqlite' | 'duckdb', file: string, sql: string }} FileSpec */
 /** @typedef {(McpSpec | NetSpec | FileSpec) & { concurrency: number, seconds: number, warmupMs?: number }} Spec */
@@ -54,7 +58,8 @@ async function measure(op, concurrency, seconds, warmupMs) {
  */
 function post(agent, port, path, headers, payload) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers }, (res) => {
+    const request = agent instanceof https.Agent ? https.request : http.request;
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers }, (res) => {
       /** @type {Buffer[]} */
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -78,13 +83,16 @@ function jsonOf(r) {
 
 /** @param {McpSpec & { concurrency: number }} spec @returns {Promise<() => Promise<number>>} */
 async function mcpOp(spec) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
+  const agent = spec.tls
+    ? new https.Agent({ keepAlive: true, maxSockets: spec.concurrency, ca: fs.readFileSync(spec.tls.caFile), servername: spec.tls.servername })
+    : new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
   const path = spec.path ?? '/mcp';
   const method = spec.method ?? 'tools/call';
   const params = method === 'tools/call' ? { name: spec.tool, arguments: spec.args ?? {} } : {};
   /** @type {Record<string, string | number>} */
   const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   if (spec.token) base.authorization = `Bearer ${spec.token}`;
+  if (spec.tls) base.host = `${spec.tls.servername}:${spec.port}`;
   /** @type {Buffer} */
   let payload;
   if ((spec.era ?? 'modern') === 'modern') {

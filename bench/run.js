@@ -17,7 +17,8 @@
  *
  * Environment: SEQUEL_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres), SEQUEL_BENCH_MYSQL_URL
  * (mysql://root@127.0.0.1:3306/; skipped when unreachable), SEQUEL_BENCH_SECONDS (5),
- * SEQUEL_BENCH_ONLY (comma list of sections: pg, oauth, engines, big, answers, schema, workers),
+ * SEQUEL_BENCH_ONLY (comma list of sections: pg, oauth, engines, big, answers, schema, workers, proxy — the
+ * last through nginx with TLS in front of 1 and 2 replicas, bench/proxy.js),
  * SEQUEL_BENCH_PROFILE (a directory: the server runs with --cpu-prof there).
  */
 import { spawn } from 'node:child_process';
@@ -31,6 +32,7 @@ import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { mintAccessToken } from './oauth.js';
+import { proxyBench } from './proxy.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -344,6 +346,8 @@ async function main() {
       }
       figures.workers = byWorkers;
     }
+
+    if (on('proxy')) await proxyBench({ pgUrl: PG_URL, dbUrl, sql: POINT, cli, load, startServer, row, figures });
 
     if (PEERS) await peers(dbUrl, row, figures);
   } finally {
