@@ -35,6 +35,7 @@ export type Action =
   | 'members.invite'
   | 'members.change_role'
   | 'members.remove'
+  | 'members.reset_password'
   | 'members.manage_owners'
   | 'authorizations.see_all'
   | 'authorizations.revoke_any'
@@ -55,6 +56,7 @@ export const MIN_ROLE: Readonly<Record<Action, Role>> = {
   'members.invite': 'admin',
   'members.change_role': 'admin',
   'members.remove': 'admin',
+  'members.reset_password': 'admin',
   'members.manage_owners': 'owner',
   'authorizations.see_all': 'admin',
   'authorizations.revoke_any': 'admin',

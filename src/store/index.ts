@@ -16,6 +16,7 @@ import { Invitations } from './invitations.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import { OAuthStore } from './oauth.js';
 import { Organizations } from './orgs.js';
+import { PasswordResets } from './passwordResets.js';
 import { Sessions } from './sessions.js';
 import { Settings } from './settings.js';
 import { SourceChecks } from './sourceChecks.js';
@@ -33,6 +34,7 @@ export class Store {
   readonly oauth: OAuthStore;
   readonly sessions: Sessions;
   readonly invitations: Invitations;
+  readonly passwordResets: PasswordResets;
   readonly sourceChecks: SourceChecks;
 
   constructor(
@@ -52,6 +54,7 @@ export class Store {
     this.oauth = new OAuthStore(db);
     this.sessions = new Sessions(db);
     this.invitations = new Invitations(db);
+    this.passwordResets = new PasswordResets(db);
     this.sourceChecks = new SourceChecks(db);
   }
 

@@ -18,6 +18,7 @@ const EXPECTED: Record<Action, [owner: boolean, admin: boolean, member: boolean]
   'members.invite': [true, true, false],
   'members.change_role': [true, true, false],
   'members.remove': [true, true, false],
+  'members.reset_password': [true, true, false],
   'members.manage_owners': [true, false, false],
   'authorizations.see_all': [true, true, false],
   'authorizations.revoke_any': [true, true, false],

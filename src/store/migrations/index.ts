@@ -15,6 +15,7 @@ import { m006SpeedChangeEpoch } from './006_speed_change_epoch.js';
 import { m007DashFrameSessions } from './007_dash_frame_sessions.js';
 import { m008GovernanceAudit } from './008_governance_audit.js';
 import { m009Prod2RateCounters } from './009_prod2_rate_counters.js';
+import { m010ResetPasswordLinks } from './010_reset_password_links.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -28,6 +29,7 @@ const ALL: Array<[string, DialectMigration]> = [
   ['007_dash_frame_sessions', m007DashFrameSessions],
   ['008_governance_audit', m008GovernanceAudit],
   ['009_prod2_rate_counters', m009Prod2RateCounters],
+  ['010_reset_password_links', m010ResetPasswordLinks],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
