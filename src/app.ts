@@ -16,6 +16,7 @@ import { isStoreUnavailable } from './store/errors.js';
 import { EpochCache } from './store/changes.js';
 import type { SourceRecord } from './store/sources.js';
 import { html, page } from './web/html.js';
+import { loggablePath } from './web/security.js';
 import { setupRoutes } from './web/setup.js';
 import { assetRoutes } from './web/ui/assets.js';
 
@@ -111,7 +112,7 @@ export function createApp(rt: Runtime): App {
     if (err instanceof BadForm) return c.json({ error: 'bad_request', message: err.message }, 400);
     const status = httpStatusOf(err);
     if (err instanceof AppError && status < 500) return c.json({ error: err.code, message: err.message }, status);
-    const pathname = new URL(c.req.url).pathname;
+    const pathname = loggablePath(new URL(c.req.url).pathname);
     if (isStoreUnavailable(err)) {
       // A store that is down, locked or out of disk passes: say so, and when to try again (RFC 9110 §15.6.4).
       rt.log.error('store unavailable', { err, path: pathname });

@@ -20,7 +20,8 @@ import { auditCommand, describeCommand, descriptionsCommand, sourcesCommand } fr
 import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
 import { createKey, listKeys, revokeKey } from './ops/keys.js';
 import { addExistingMember, changeRole, createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
-import { createOrg, listAllOrgs, myOrgs, orgBySlug } from './ops/orgs.js';
+import { createOrg, listAllOrgs, orgBySlug, orgsOfPerson } from './ops/orgs.js';
+import { createResetLink, RESET_PATH } from './ops/passwordReset.js';
 import type { Actor, OperatorActor } from './ops/permissions.js';
 import { identityList, maskList, nameList, setSourcePolicy, sourceView, type SourcePolicy } from './sources.js';
 
@@ -298,9 +299,7 @@ async function main(argv: string[]): Promise<void> {
         if (sub === 'orgs') {
           const email = rest[0];
           if (!email) throw new UsageError('users orgs needs an email');
-          const user = await rt.store.users.byEmail(email.trim().toLowerCase());
-          if (!user) throw new ValidationError(`no account ${email}`);
-          const memberships = await myOrgs(rt, user.id);
+          const { user, memberships } = await orgsOfPerson(rt, { kind: 'operator' }, email);
           print(v, memberships, memberships.length ? table([['ORG', 'NAME', 'ROLE', 'SINCE'], ...memberships.map((m) => [m.org_slug, m.org_name, m.role, m.created_at])]) : `${user.email} belongs to no organization`);
           return;
         }
@@ -347,12 +346,29 @@ async function main(argv: string[]): Promise<void> {
           const member = await memberByEmail(rt, actor, email);
           const m = await changeRole(rt, actor, { userId: member.id, role: required(v, 'role') });
           print(v, { ...m, org: org.slug }, `${m.email} is now ${m.role} of ${org.slug} (was ${member.role})`);
+        } else if (sub === 'reset-password') {
+          const email = rest[0];
+          if (!email) throw new UsageError('users reset-password needs an email');
+          const member = await memberByEmail(rt, actor, email);
+          const r = await createResetLink(rt, actor, member.id);
+          const link = `${rt.config.publicUrl}${RESET_PATH}${r.token}`;
+          print(
+            v,
+            { email: r.email, org: org.slug, link, expires_at: r.link.expires_at, superseded: r.superseded },
+            [
+              link,
+              '',
+              `A one-time password reset link for ${r.email}: send it to them. It works once and expires at ${r.link.expires_at}.`,
+              `Setting the new password signs them out everywhere.${r.superseded ? ' Their earlier reset link no longer works.' : ''}`,
+              'Anyone with the link can take over the account until it is used; it is shown only now.',
+            ].join('\n'),
+          );
         } else throw new UsageError(`unknown command: users ${sub ?? ''}`);
       });
     case 'sources':
       if (sub === 'policy') {
         return withRuntime(config, async (rt) => {
-          const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+          const org = await orgBySlug(rt, required(v, 'org'));
           const patch = governanceFlags(v);
           if (Object.keys(patch).length === 0) throw new UsageError('sources policy needs --allowed-schemas, --hide-tables, --hide-columns, --mask, --identity-roles or --identity-required');
           const s = await setSourcePolicy(rt.store, org.id, required(v, 'name'), patch);

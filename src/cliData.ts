@@ -8,14 +8,15 @@ import type { PrivilegeReport } from './connectors/privileges.js';
 import type { TlsMode } from './connectors/types.js';
 import { ValidationError } from './errors.js';
 import type { OpsActor } from './ops/access.js';
-import { activityCsv, listActivity, type ActivityFilter } from './ops/activity.js';
+import { activityCsv, activityKeysMatching, activityUserByEmail, listActivity, type ActivityFilter } from './ops/activity.js';
+import { orgBySlug } from './ops/orgs.js';
 import { browseSchema, setDescription, type BrowsedTable, type SchemaBrowse } from './ops/schema.js';
 import { checkSource, createSource, deleteSource, listSources, sourceFormValues, updateSource, type ConnectionTest, type SourceForm, type SourceSummary } from './ops/sources.js';
 import type { Runtime } from './runtime.js';
 import { intOption, parseSince, print, readStdin, required, table, UsageError, type Values } from './cliUtil.js';
 
 async function operator(rt: Runtime, v: Values): Promise<{ actor: OpsActor; slug: string }> {
-  const org = await rt.store.orgs.requireBySlug(required(v, 'org'));
+  const org = await orgBySlug(rt, required(v, 'org'));
   return { actor: { kind: 'operator', orgId: org.id }, slug: org.slug };
 }
 
@@ -281,13 +282,12 @@ export async function auditCommand(rt: Runtime, v: Values): Promise<void> {
   const filter: ActivityFilter = {};
   if (typeof v.source === 'string') filter.sourceId = (await sourceByName(rt, actor, slug, v.source)).id;
   if (typeof v.user === 'string') {
-    const u = await rt.store.users.byEmail(v.user);
-    if (!u) throw new ValidationError(`no user ${v.user}`);
-    filter.userId = u.id;
+    const userId = await activityUserByEmail(rt, actor, v.user);
+    if (!userId) throw new ValidationError(`no user ${v.user}`);
+    filter.userId = userId;
   }
   if (typeof v.key === 'string') {
-    const needle = v.key.replace(/…$/, '');
-    const keys = (await rt.store.apiKeys.list(actor.orgId)).filter((k) => k.id === needle || k.prefix === needle || k.prefix.startsWith(needle));
+    const keys = await activityKeysMatching(rt, actor, v.key);
     if (keys.length !== 1) throw new ValidationError(keys.length ? `"${v.key}" matches ${keys.length} keys; give more of the prefix or the id` : `no key "${v.key}" in ${slug}`);
     filter.credentialId = keys[0]!.id;
   }

@@ -10,7 +10,7 @@ Commands:
   migrate          bring the store's schema up to date
   backup           write a consistent copy of the embedded (SQLite) store
   orgs             create and list organizations
-  users            people: create, add to an organization, change role, remove
+  users            people: create, add to an organization, change role, reset password, remove
   keys             API keys: create (for a user), list, revoke
   authorizations   OAuth apps connected to an organization: list, revoke
   sources          data sources: add, list, test, update, remove
@@ -75,18 +75,25 @@ Examples:
   sequel users list --org <slug> [--json]
   sequel users orgs <email> [--json]                                  (the organizations of one person)
   sequel users remove <email> --org <slug> [--json]
+  sequel users reset-password <email> --org <slug> [--json]          (prints a one-time reset link)
 
 remove takes the person out of the organization and revokes their API keys (those created with
 --user or in the dashboard) and OAuth authorizations in it, and lists exactly what it revoked. The last
-owner cannot be removed or demoted. (A forgotten password: an owner or admin removes and re-invites the
-person from the dashboard; there is no reset link yet.)
+owner cannot be removed or demoted.
+
+reset-password prints a one-time link for a member who forgot their password (an owner or admin can
+make one in the dashboard too, under Settings → Members). Send it to them: it works once, expires in
+24 hours, and a newer link replaces the older one. Setting the new password signs them out everywhere.
+The link starts with SEQUEL_PUBLIC_URL: set it as it is for the server.
 
 Examples:
   printf %s "$PASSWORD" | sequel users create ada@example.com --org acme --role owner --name "Ada"
   sequel users add ada@example.com --org beta --role admin
   sequel users role bob@example.com --org acme --role admin
   sequel users orgs ada@example.com
-  sequel users remove bob@example.com --org acme`,
+  sequel users remove bob@example.com --org acme
+  sequel users reset-password bob@example.com --org acme
+  SEQUEL_PUBLIC_URL=https://sequel.example.com sequel users reset-password bob@example.com --org acme --json`,
 
   keys: `Usage:
   sequel keys create --org <slug> --name <name> [--user <email>] [--sources a,b] [--expires 30d] [--json]

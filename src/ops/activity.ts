@@ -8,6 +8,7 @@ import { TOOL_ERROR_CODES } from '../errors.js';
 import { TOOLS } from '../mcp/server.js';
 import type { AuditDay, AuditFilter, AuditRecord } from '../store/audit.js';
 import { currentRole, isAdmin, userIdOf, type OpsActor, type OpsDeps } from './access.js';
+import { listKeys, type KeyView } from './keys.js';
 
 export interface ActivityFilter {
   sourceId?: string | undefined;
@@ -73,6 +74,30 @@ async function scope(deps: OpsDeps, actor: OpsActor, f: ActivityFilter): Promise
     since: clean.since,
     until: clean.until,
   };
+}
+
+/**
+ * The person an audit filter names by email (`sequel audit --user`), as the actor may name them: the
+ * operator anyone with an account (former members' calls stay in the log), an admin the organization's
+ * members, a member only themselves. Undefined when there is no such person for this actor.
+ */
+export async function activityUserByEmail(deps: OpsDeps, actor: OpsActor, email: string): Promise<string | undefined> {
+  const role = await currentRole(deps, actor);
+  const user = await deps.store.users.byEmail(email);
+  if (!user) return undefined;
+  if (actor.kind === 'operator') return user.id;
+  if (!isAdmin(role)) return user.id === actor.userId ? user.id : undefined;
+  return (await deps.store.users.membership(actor.orgId, user.id)) ? user.id : undefined;
+}
+
+/**
+ * The live keys an audit filter may name by id or displayed prefix (`sequel audit --key`), among those
+ * the actor may see (members their own, admins and the operator every key of the organization).
+ */
+export async function activityKeysMatching(deps: OpsDeps, actor: OpsActor, text: string): Promise<KeyView[]> {
+  await currentRole(deps, actor);
+  const needle = text.replace(/…$/, '');
+  return (await listKeys(deps, actor)).filter((k) => k.id === needle || k.prefix === needle || k.prefix.startsWith(needle));
 }
 
 async function userLabels(deps: OpsDeps, orgId: string, records: AuditRecord[]): Promise<Map<string, string>> {

@@ -5,7 +5,7 @@
  */
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Organization } from '../store/orgs.js';
-import type { Membership } from '../store/users.js';
+import type { Membership, PublicUser } from '../store/users.js';
 import type { OpsDeps } from './deps.js';
 import type { Person, UserActor } from './permissions.js';
 
@@ -30,6 +30,16 @@ export async function listAllOrgs(deps: OpsDeps, person: Person): Promise<Organi
 /** The organizations a person belongs to, with their role. */
 export async function myOrgs(deps: OpsDeps, userId: string): Promise<Membership[]> {
   return deps.store.users.membershipsOf(userId);
+}
+
+/**
+ * The organizations of a person named by email (`sequel users orgs`): the operator may ask about anyone,
+ * a signed-in person only about themselves (anyone else is "no account", so emails cannot be probed).
+ */
+export async function orgsOfPerson(deps: OpsDeps, person: Person, email: string): Promise<{ user: PublicUser; memberships: Membership[] }> {
+  const user = await deps.store.users.byEmail(email.trim().toLowerCase());
+  if (!user || (person.kind === 'user' && person.userId !== user.id)) throw new ValidationError(`no account ${email}`);
+  return { user, memberships: await myOrgs(deps, user.id) };
 }
 
 /** The operator's handle on an organization named by slug (CLI). */

@@ -1,5 +1,5 @@
 /**
- * The dashboard: sign-in and sign-out, organization creation, invitation links, and every page under
+ * The dashboard: sign-in and sign-out, organization creation, invitation and password reset links, and every page under
  * `/app/<org-slug>/…`. Each request under /app resolves the signed-in person's membership in the
  * organization named by the URL (an organization they do not belong to is 404, never 403) and their
  * current role, which the operations check; state-changing requests need the session's CSRF token.
@@ -8,9 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { clientIp } from '../auth/oauth/node.js';
-import { AppError, httpStatusOf } from '../errors.js';
+import { AppError, httpStatusOf, ValidationError } from '../errors.js';
 import { endAllSessions, endSession, resumeSession, startSession } from '../ops/account.js';
 import { acceptInvitation, lookupInvitation, signUpWithInvitation } from '../ops/members.js';
+import { lookupResetLink, resetPasswordWithLink } from '../ops/passwordReset.js';
 import { actorIn, createOrg, myOrgs } from '../ops/orgs.js';
 import type { Runtime } from '../runtime.js';
 import { safeEqual } from '../secrets.js';
@@ -25,7 +26,7 @@ import { overviewPage } from './pages/overview.js';
 import { activityPage } from './pages/activity.js';
 import { playgroundPage } from './pages/playground.js';
 import { sourcesPage } from './pages/sources.js';
-import { assertSameOrigin, formLimit, isStateChanging, pageHeaders } from './security.js';
+import { assertSameOrigin, formLimit, isStateChanging, loggablePath, pageHeaders } from './security.js';
 import { clearSessionCookie, cookieSettings, csrfFor, requireSession, safeNext, setSessionCookie } from './session.js';
 import { Csrf, Field, Notice } from './ui/components.js';
 import { AppLayout, AuthLayout } from './ui/layout.js';
@@ -39,7 +40,7 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
   const cookie = cookieSettings(rt.config.publicUrl);
   const mcpUrl = `${rt.config.publicUrl}/mcp`;
 
-  for (const path of ['/signin', '/signout', '/invite/*', '/app', '/app/*']) {
+  for (const path of ['/signin', '/signout', '/invite/*', '/reset/*', '/app', '/app/*']) {
     app.use(path, pageHeaders());
     app.use(path, async (c, next) => (isStateChanging(c) ? formLimit()(c, next) : next()));
   }
@@ -55,7 +56,7 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
     return t;
   };
 
-  const signInForm = (c: Context, opts: { next: string; email?: string; error?: string; status?: 200 | 400 | 401 | 403 | 429 }) =>
+  const signInForm = (c: Context, opts: { next: string; email?: string; error?: string; notice?: string; status?: 200 | 400 | 401 | 403 | 429 }) =>
     render(
       c,
       <AuthLayout title="Sign in">
@@ -63,6 +64,7 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
           <h1>Sign in</h1>
           <p class="muted">to your Sequel dashboard</p>
           {opts.error ? <Notice kind="error">{opts.error}</Notice> : null}
+          {opts.notice ? <Notice kind="ok">{opts.notice}</Notice> : null}
           <form method="post" action={`/signin?next=${encodeURIComponent(opts.next)}`}>
             <Csrf token={signinToken(c)} />
             <Field label="Email" name="email" type="email" autocomplete="username" required value={opts.email} autofocus />
@@ -77,7 +79,9 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
   app.get('/signin', async (c) => {
     const next = safeNext(c.req.query('next'));
     if (await resumeSession(rt, getCookie(c, cookie.name) ?? '')) return c.redirect(next, 303);
-    return signInForm(c, { next });
+    // After a reset by link (a fixed code, so a crafted URL cannot put words on the page).
+    const notice = c.req.query('reset') === 'done' ? 'Your password was changed and you were signed out everywhere. Sign in with the new password.' : undefined;
+    return signInForm(c, notice ? { next, notice } : { next });
   });
 
   app.post('/signin', async (c) => {
@@ -171,6 +175,49 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
     return c.redirect(`/app/${org.slug}?ok=joined`, 303);
   });
 
+  // ---- password reset links (public: the link is the capability) ----
+  const resetForm = async (c: Context, token: string, opts: { error?: string; status?: 200 | 400 | 403 } = {}) => {
+    // An unknown, expired, used or replaced link is one NOT_FOUND page with one sentence (no oracle).
+    const { user } = await lookupResetLink(rt, token);
+    return render(
+      c,
+      <AuthLayout title="Choose a new password">
+        <div class="card">
+          <h1>Choose a new password</h1>
+          <p class="muted">
+            for <strong>{user.email}</strong>. Setting it signs this account out everywhere; then you sign in with the new password.
+          </p>
+          {opts.error ? <Notice kind="error">{opts.error}</Notice> : null}
+          <form method="post" action={`/reset/${encodeURIComponent(token)}`}>
+            <Csrf token={signinToken(c)} />
+            <Field label="Email" name="email" value={user.email} readonly autocomplete="username" />
+            <Field label="New password" name="password" type="password" autocomplete="new-password" minlength={10} required autofocus hint="At least 10 characters." />
+            <Field label="Confirm new password" name="confirm" type="password" autocomplete="new-password" minlength={10} required />
+            <button type="submit">Set password</button>
+          </form>
+        </div>
+      </AuthLayout>,
+      opts.status ?? 200,
+    );
+  };
+
+  app.get('/reset/:token', (c) => resetForm(c, c.req.param('token')));
+
+  app.post('/reset/:token', async (c) => {
+    const token = c.req.param('token');
+    assertSameOrigin(c, publicOrigin);
+    const form = await c.req.parseBody();
+    const expected = getCookie(c, SIGNIN_CSRF_COOKIE) ?? '';
+    if (!expected || !safeEqual(String(form._csrf ?? ''), expected)) return resetForm(c, token, { error: 'This form expired; try again.', status: 403 });
+    try {
+      await resetPasswordWithLink(rt, token, { password: String(form.password ?? ''), confirm: String(form.confirm ?? '') });
+    } catch (err) {
+      if (err instanceof ValidationError) return resetForm(c, token, { error: err.message, status: 400 });
+      throw err;
+    }
+    return c.redirect('/signin?reset=done', 303);
+  });
+
   // ---- /app: pick an organization, or create one ----
   const session = requireSession(rt, { publicUrl: rt.config.publicUrl });
   app.use('/app', session);
@@ -256,7 +303,7 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
     const status = httpStatusOf(err);
     if (status === 500) {
       const ref = randomBytes(4).toString('hex');
-      rt.log.error('dashboard error', { err, ref, path: new URL(c.req.url).pathname });
+      rt.log.error('dashboard error', { err, ref, path: loggablePath(new URL(c.req.url).pathname) });
       return errorPage(c, 500, `Something went wrong on our side (reference ${ref}).`);
     }
     if (c.req.header('accept')?.includes('application/json') && !c.req.header('accept')?.includes('text/html')) {

@@ -60,3 +60,8 @@ export function assertSameOrigin(c: Context, publicOrigin: string): void {
   const site = c.req.header('sec-fetch-site');
   if (site === 'cross-site') throw new ForbiddenError('This form was submitted from another site.');
 }
+
+/** A path fit for the log: the capability token of an invitation or password reset link is cut off. */
+export function loggablePath(pathname: string): string {
+  return pathname.replace(/^\/(invite|reset)\/[^/]+/, '/$1/…');
+}

@@ -1,6 +1,7 @@
 /**
  * Settings → Members: the members with their role (changed inline by admins; owners by owners), pending
- * invitations, "Invite" (a one-time link to copy), remove (saying what stops working), leave.
+ * invitations, "Invite" (a one-time link to copy), "Reset password" (a one-time link to copy), remove
+ * (saying what stops working), leave.
  */
 import { Hono, type Context } from 'hono';
 import type { FC } from 'hono/jsx';
@@ -8,6 +9,7 @@ import { AppError, httpStatusOf, NotFoundError } from '../../errors.js';
 import { listAuthorizations } from '../../ops/authorizations.js';
 import { listKeys } from '../../ops/keys.js';
 import { changeRole, INVITE_PATH, inviteMember, listInvitations, listMembers, removeMember, revokeInvitation } from '../../ops/members.js';
+import { createResetLink, RESET_PATH } from '../../ops/passwordReset.js';
 import { assertCan, can } from '../../ops/permissions.js';
 import type { Runtime } from '../../runtime.js';
 import type { Role } from '../../store/db.js';
@@ -86,7 +88,7 @@ const InviteForm: FC<{ ctx: PageCtx; error?: string; inDialog?: boolean }> = ({ 
 export function membersPage(rt: Runtime): Hono<DashEnv> {
   const app = new Hono<DashEnv>();
 
-  const page = async (c: Context<DashEnv>, opts: { error?: string; status?: 200 | 400 | 409 } = {}) => {
+  const page = async (c: Context<DashEnv>, opts: { error?: string; status?: 200 | 400 | 403 | 409 } = {}) => {
     const ctx = c.get('ctx');
     const members = await listMembers(rt, ctx.actor);
     const invites = can(ctx.actor, 'members.invite') ? await listInvitations(rt, ctx.actor) : [];
@@ -121,7 +123,10 @@ export function membersPage(rt: Runtime): Hono<DashEnv> {
             <tbody>
               {members.map((m) => {
                 const self = m.id === ctx.user.id;
-                const mayRemove = self || (admin && (m.role !== 'owner' || can(ctx.actor, 'members.manage_owners')));
+                const managed = m.role !== 'owner' || can(ctx.actor, 'members.manage_owners');
+                const mayRemove = self || (admin && managed);
+                // Their own password people change in Account settings, with the current one.
+                const mayReset = !self && can(ctx.actor, 'members.reset_password') && managed;
                 return (
                   <tr>
                     <td>
@@ -136,6 +141,14 @@ export function membersPage(rt: Runtime): Hono<DashEnv> {
                       <Time iso={m.joined_at} />
                     </td>
                     <td class="actions">
+                      {mayReset ? (
+                        <form method="post" action={`${ctx.base}/settings/members/${m.id}/reset-password`} class="inline">
+                          <Csrf token={ctx.csrf} />
+                          <button type="submit" class="secondary small" aria-label={`Make a password reset link for ${m.email}`}>
+                            Reset password
+                          </button>
+                        </form>
+                      ) : null}
                       {mayRemove ? (
                         <ConfirmDialog
                           id={`remove-${m.id}`}
@@ -273,6 +286,38 @@ export function membersPage(rt: Runtime): Hono<DashEnv> {
       throw err;
     }
     return c.redirect(`${ctx.base}/settings/members?ok=role-changed`, 303);
+  });
+
+  app.post('/:id/reset-password', async (c) => {
+    const ctx = c.get('ctx');
+    let created;
+    try {
+      created = await createResetLink(rt, ctx.actor, c.req.param('id'));
+    } catch (err) {
+      // Refused because the person belongs elsewhere too: say so on the Members page.
+      if (err instanceof AppError && httpStatusOf(err) === 403 && can(ctx.actor, 'members.reset_password')) return page(c, { error: err.message, status: 403 });
+      throw err;
+    }
+    const link = `${rt.config.publicUrl}${RESET_PATH}${created.token}`;
+    return render(
+      c,
+      <AppLayout ctx={ctx} title="Password reset link">
+        <PageHead title="Password reset link" />
+        <div class="card">
+          <p>
+            Send this link to <strong>{created.email}</strong>. It lets them choose a new password, works once, and expires <Time iso={created.link.expires_at} />. Setting
+            the password signs them out everywhere.
+          </p>
+          {created.superseded ? <p class="muted small">The earlier reset link for {created.email} no longer works.</p> : null}
+          <CopyField id="reset-link" label="One-time password reset link" value={link} />
+          <Notice kind="warn">Anyone with this link can take over {created.email}'s account until it is used; it is shown only now.</Notice>
+          <a class="btn secondary" href={`${ctx.base}/settings/members`}>
+            Done
+          </a>
+        </div>
+      </AppLayout>,
+      201,
+    );
   });
 
   app.get('/:id/remove', async (c) => {
