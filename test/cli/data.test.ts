@@ -140,5 +140,19 @@ describe('sequel audit', () => {
     expect(both.code).toBe(2);
     const noKey = await cli.run(['audit', '--org', 'acme', '--key', 'sql_nothing']);
     expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain('no key "sql_nothing" in acme');
+    // --key by displayed prefix (with or without the ellipsis) or id; --user by email.
+    const [key] = await cli.json<Array<{ id: string; prefix: string }>>(['keys', 'list', '--org', 'acme']);
+    const byPrefix = await cli.json<Array<{ tool: string; credential: { id: string } }>>(['audit', '--org', 'acme', '--key', `${key!.prefix}…`]);
+    expect(byPrefix.length).toBe(all.length);
+    expect(byPrefix.every((e) => e.credential.id === key!.id)).toBe(true);
+    expect((await cli.json<unknown[]>(['audit', '--org', 'acme', '--key', key!.id])).length).toBe(all.length);
+    await cli.json(['users', 'create', 'auditee@example.com', '--org', 'acme', '--role', 'member'], 'long enough passphrase');
+    const byUser = await cli.run(['audit', '--org', 'acme', '--user', 'Auditee@Example.com']);
+    expect(byUser.code, byUser.stderr).toBe(0);
+    expect(byUser.stdout.trim()).toBe('no audit entries match');
+    const noUser = await cli.run(['audit', '--org', 'acme', '--user', 'nobody@example.com']);
+    expect(noUser.code).toBe(1);
+    expect(noUser.stderr).toContain('no user nobody@example.com');
   });
 });

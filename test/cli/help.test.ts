@@ -30,6 +30,10 @@ describe('sequel help', () => {
     const [keys, sub] = await Promise.all([cli.run(['keys', '--help']), cli.run(['sources', 'update', '-h'])]);
     expect(keys.stdout).toBe(pages[COMMANDS.indexOf('keys')]!.stdout);
     expect(sub.stdout).toContain('sequel sources update --org <slug> --name <slug>');
+    const users = pages[COMMANDS.indexOf('users')]!.stdout;
+    expect(users).toContain('sequel users reset-password <email> --org <slug> [--json]');
+    expect(users).toContain('sequel users reset-password bob@example.com --org acme');
+    expect(users).not.toContain('no reset link');
   });
 
   it('a usage mistake exits 2 with that command’s page; an unknown command or page is named', { timeout: 300_000 }, async () => {

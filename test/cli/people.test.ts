@@ -1,4 +1,6 @@
 /** `sequel users` and `sequel keys` as an administrator uses them: happy paths and the main errors. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeShopFile } from '../helpers/sqliteFile.js';
 import { makeCli } from './helpers.js';
@@ -37,6 +39,38 @@ describe('sequel users', () => {
     expect(orgs.map((o) => `${o.org_slug}:${o.role}`)).toEqual(['acme:owner', 'beta:admin']);
     const noOrgs = await cli.run(['users', 'orgs']);
     expect(noOrgs.code).toBe(2);
+  });
+
+  it('reset-password prints a one-time link, a newer one replacing the older; unknown people and other orgs are refused', { timeout: 300_000 }, async () => {
+    const text = await cli.run(['users', 'reset-password', 'ada@example.com', '--org', 'acme']);
+    expect(text.code, text.stderr).toBe(0);
+    const first = /^(https?:\/\/\S+\/reset\/[A-Za-z0-9_-]{32})\n/.exec(text.stdout)?.[1];
+    expect(first).toBeTruthy();
+    expect(text.stdout).toContain('A one-time password reset link for ada@example.com');
+    expect(text.stdout).toContain('signs them out everywhere');
+    const json = await cli.json<{ email: string; org: string; link: string; expires_at: string; superseded: number }>(['users', 'reset-password', 'ADA@example.com', '--org', 'beta']);
+    expect(json).toMatchObject({ email: 'ada@example.com', org: 'beta', superseded: 1 });
+    expect(json.link).toMatch(/\/reset\/[A-Za-z0-9_-]{32}$/);
+    expect(json.link).not.toBe(first);
+    const hours = (Date.parse(json.expires_at) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(23);
+    expect(hours).toBeLessThanOrEqual(24);
+    // The store keeps only hashes: the token is in none of its files.
+    const token = json.link.split('/reset/')[1]!;
+    for (const f of fs.readdirSync(cli.dataDir)) expect(fs.readFileSync(path.join(cli.dataDir, f)).includes(token), f).toBe(false);
+
+    const nobody = await cli.run(['users', 'reset-password', 'zed@example.com', '--org', 'acme']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('no member zed@example.com');
+    const otherOrg = await cli.run(['users', 'reset-password', 'bob@example.com', '--org', 'beta']);
+    expect(otherOrg.code).toBe(1);
+    expect(otherOrg.stderr).toContain('no member bob@example.com');
+    const noEmail = await cli.run(['users', 'reset-password', '--org', 'acme']);
+    expect(noEmail.code).toBe(2);
+    expect(noEmail.stderr).toContain('users reset-password needs an email');
+    const noOrg = await cli.run(['users', 'reset-password', 'ada@example.com']);
+    expect(noOrg.code).toBe(2);
+    expect(noOrg.stderr).toContain('--org');
   });
 
   it('keys --user belong to the member; users remove says exactly which keys it revoked', { timeout: 300_000 }, async () => {

@@ -147,6 +147,39 @@ describe.each(dialects)('store on $name', (dialect) => {
     expect(await store.audit.list({ orgId: other.id })).toEqual([]);
   });
 
+  it('password reset links: live until used, expired or replaced; used once; gone with the person', async () => {
+    const org = await store.orgs.create('reset-org');
+    const u = await store.users.create({ email: 'reset@example.com' });
+    await store.users.addMembership(org.id, u.id, 'member');
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    const make = (hash: string, expiresAt = later) =>
+      store.passwordResets.create({ userId: u.id, orgId: org.id, tokenHash: hash, createdByUserId: null, createdBy: 'cli', expiresAt });
+    const first = await make('h1');
+    expect(first.superseded).toBe(0);
+    expect(first.link).not.toHaveProperty('token_hash');
+    expect((await store.passwordResets.liveByHash('h1'))?.id).toBe(first.link.id);
+    // A newer link replaces the older one, in the same transaction.
+    const second = await make('h2');
+    expect(second.superseded).toBe(1);
+    expect(await store.passwordResets.liveByHash('h1')).toBeUndefined();
+    expect(await store.passwordResets.markUsed(first.link.id)).toBe(false);
+    // Used once.
+    expect(await store.passwordResets.markUsed(second.link.id)).toBe(true);
+    expect(await store.passwordResets.markUsed(second.link.id)).toBe(false);
+    expect(await store.passwordResets.liveByHash('h2')).toBeUndefined();
+    // Expired: not live, cannot be used, purged.
+    const old = await make('h3', new Date(Date.now() - 1000).toISOString());
+    expect(old.superseded).toBe(0);
+    expect(await store.passwordResets.liveByHash('h3')).toBeUndefined();
+    expect(await store.passwordResets.markUsed(old.link.id)).toBe(false);
+    await store.passwordResets.purgeDead(new Date().toISOString());
+    const count = async () => (await store.db.withTables<{ password_reset_links: { user_id: string } }>().selectFrom('password_reset_links').select('user_id').where('user_id', '=', u.id).execute()).length;
+    expect(await count()).toBe(2);
+    await make('h4');
+    await store.db.deleteFrom('users').where('id', '=', u.id).execute();
+    expect(await count()).toBe(0);
+  });
+
   it('settings: first writer wins for setIfAbsent', async () => {
     expect(await store.settings.setIfAbsent('k', 'one')).toBe('one');
     expect(await store.settings.setIfAbsent('k', 'two')).toBe('one');
