@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/ops/keys.js';
 import { createMember, inviteMember, INVITE_PATH } from '../../src/ops/members.js';
+import { createResetLink, RESET_PATH } from '../../src/ops/passwordReset.js';
 import { launchBrowser, requireBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -20,15 +21,17 @@ const OWNER = { email: 'olive@example.com', password: 'owner passphrase 123' };
 let ts: TestServer;
 let browser: Browser;
 let inviteLink: string;
+let resetPath: string;
 
 beforeAll(async () => {
   ts = await startTestServer();
   const org = await ts.org('default');
   const owner = await createMember(ts.rt, { kind: 'operator', orgId: org.id }, { ...OWNER, name: 'Olive Owner', role: 'owner' });
-  await createMember(ts.rt, { kind: 'operator', orgId: org.id }, { email: 'ada@example.com', name: 'Ada Admin', password: 'admin passphrase 123', role: 'admin' });
+  const ada = await createMember(ts.rt, { kind: 'operator', orgId: org.id }, { email: 'ada@example.com', name: 'Ada Admin', password: 'admin passphrase 123', role: 'admin' });
   const actor = { kind: 'user', userId: owner.id, orgId: org.id, role: 'owner' } as const;
   await createKey(ts.rt, actor, { name: 'Cursor on my laptop' });
   await createKey(ts.rt, actor, { name: 'CI reporting', sources: ['demo'], expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  resetPath = `${RESET_PATH}${(await createResetLink(ts.rt, actor, ada.id)).token}`;
   inviteLink = `${ts.url}${INVITE_PATH}${(await inviteMember(ts.rt, actor, { email: 'new.person@example.com', role: 'member' })).token}`;
   if (hasBrowser) browser = await launchBrowser();
 });
@@ -56,6 +59,8 @@ interface Visit {
 const VISITS: Visit[] = [
   { name: 'signin', path: '/signin', signedIn: false },
   { name: 'invite-accept', path: '', signedIn: false },
+  { name: 'reset-password', path: 'reset', signedIn: false },
+  { name: 'reset-link-unknown', path: '/reset/not-a-live-link', signedIn: false },
   { name: 'overview', path: '/app/default', signedIn: true },
   { name: 'keys', path: '/app/default/settings/keys', signedIn: true },
   { name: 'keys-create-dialog', path: '/app/default/settings/keys', signedIn: true, then: async (p) => p.click('.page-head >> text=Create key') },
@@ -126,7 +131,7 @@ describe.skipIf(!hasBrowser)('every dashboard page', () => {
             () => undefined,
           );
         });
-        await page.goto(visit.path ? `${ts.url}${visit.path}` : inviteLink);
+        await page.goto(visit.path === 'reset' ? `${ts.url}${resetPath}` : visit.path ? `${ts.url}${visit.path}` : inviteLink);
         await visit.then?.(page);
         await page.screenshot({ path: screenshotPath(`page-${visit.name}-${v.name}`), fullPage: true });
         if (cspViolations.length) problems.push(`${visit.name}: CSP violation ${cspViolations[0]}`);

@@ -188,9 +188,9 @@ describe('password reset by a one-time link', () => {
 
     // The Members page offers the action where it may be used.
     const page = await fetch(`${ts.url}${base}`, { headers: { cookie: sessions.admin!.cookie } }).then((r) => r.text());
-    expect(page).toContain(`Make a password reset link for member@example.com`);
-    expect(page).not.toContain(`Make a password reset link for owner2@example.com`);
-    expect(page).not.toContain(`Make a password reset link for admin@example.com`);
+    expect(page).toContain(`Reset password for member@example.com`);
+    expect(page).not.toContain(`Reset password for owner2@example.com`);
+    expect(page).not.toContain(`Reset password for admin@example.com`);
   });
 
   it('a link stops working when the person leaves the organization it was made in', async () => {

@@ -144,7 +144,7 @@ export function membersPage(rt: Runtime): Hono<DashEnv> {
                       {mayReset ? (
                         <form method="post" action={`${ctx.base}/settings/members/${m.id}/reset-password`} class="inline">
                           <Csrf token={ctx.csrf} />
-                          <button type="submit" class="secondary small" aria-label={`Make a password reset link for ${m.email}`}>
+                          <button type="submit" class="secondary small" aria-label={`Reset password for ${m.email}`}>
                             Reset password
                           </button>
                         </form>
