@@ -10,6 +10,7 @@ import { resumeSession, startSession } from '../../src/ops/account.js';
 import { createMember } from '../../src/ops/members.js';
 import { createResetLink, INVALID_RESET_LINK, RESET_LINK_TTL_MS } from '../../src/ops/passwordReset.js';
 import type { Actor } from '../../src/ops/permissions.js';
+import { loggablePath } from '../../src/web/security.js';
 import { csrfFor } from '../../src/web/session.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -191,6 +192,12 @@ describe('password reset by a one-time link', () => {
     expect(page).toContain(`Reset password for member@example.com`);
     expect(page).not.toContain(`Reset password for owner2@example.com`);
     expect(page).not.toContain(`Reset password for admin@example.com`);
+  });
+
+  it('a logged path never carries a link token', () => {
+    expect(loggablePath('/reset/AbC_123-x')).toBe('/reset/…');
+    expect(loggablePath('/invite/AbC_123-x')).toBe('/invite/…');
+    expect(loggablePath('/app/alpha/settings/members')).toBe('/app/alpha/settings/members');
   });
 
   it('a link stops working when the person leaves the organization it was made in', async () => {
