@@ -91,6 +91,33 @@ function cli(args, env, input) {
   });
 }
 
+/**
+ * One tools/call in the 2026-07-28 envelope, read in full (the load generator only counts bytes).
+ * @param {number} port @param {string} token @param {string} name @param {Record<string, unknown>} args
+ * @returns {Promise<any>} the JSON-RPC answer
+ */
+async function toolCall(port, token, name, args) {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'sequel-bench', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${token}`,
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: meta } }),
+  });
+  const text = await res.text();
+  return JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? text);
+}
+
 /** Resident memory of a process and its children (the cluster's workers), from /proc. @param {number} pid */
 function treeRss(pid) {
   const rssOf = (/** @type {number} */ p) => {
@@ -243,6 +270,9 @@ async function main() {
   await cli(['sources', 'add', '--org', 'bench', '--name', 'lite', '--engine', 'sqlite', '--url', liteFile], env);
   await cli(['sources', 'add', '--org', 'bench', '--name', 'duck', '--engine', 'duckdb', '--url', duckFile], env);
   await cli(['sources', 'add', '--org', 'bench', '--name', 'wide', '--engine', 'sqlite', '--url', wideFile], env);
+  // The same PostgreSQL database with a byte cap that lets a 1,000-row answer through whole: the default
+  // cap (28,000 B) stops it near 500 rows, and bytes per row must be measured on the rows actually sent.
+  await cli(['sources', 'add', '--org', 'bench', '--name', 'pg1k', '--engine', 'postgres', '--url', dbUrl, '--max-bytes', '1000000', '--skip-test'], env);
   const key = JSON.parse(await cli(['keys', 'create', '--org', 'bench', '--name', 'bench', '--json'], env)).key;
   await cli(['users', 'create', 'bench@example.com', '--org', 'bench', '--role', 'member'], env, PASSWORD);
 
@@ -300,13 +330,25 @@ async function main() {
       figures.tools_list_bytes = list.bytes;
       row('tools/list answer', `${list.bytes} B`, '', '', '< 4096 B (src/mcp/tools/define.ts)', list.bytes < 4096);
       const sql = 'SELECT id, customer_id, amount, status, created_at FROM orders ORDER BY id LIMIT 1000';
-      const answer = await mcp({ tool: 'run_query', args: { source: 'pg', sql, max_rows: 1000 }, concurrency: 1, seconds: 1, warmupMs: 0 });
+      const args = { source: 'pg1k', sql, max_rows: 1000 };
+      const answer = await mcp({ tool: 'run_query', args, concurrency: 1, seconds: 1, warmupMs: 0 });
+      // One answer read in full: how many rows it holds, and its parts — the text (what clients that read
+      // `content` give the model) and structuredContent (what Claude Code, Codex, VS Code give the model).
+      const body = await toolCall(port, key, 'run_query', args);
+      const result = body.result ?? {};
+      const n = Number(result.structuredContent?.row_count ?? 0);
+      if (n !== 1000 || result.structuredContent?.truncated) throw new Error(`the 1,000-row answer held ${n} rows (truncated: ${result.structuredContent?.truncated})`);
+      const textBytes = Buffer.byteLength(result.content?.[0]?.text ?? '');
+      const structuredBytes = Buffer.byteLength(JSON.stringify(result.structuredContent));
       const c = new pg.Client({ connectionString: dbUrl });
       await c.connect();
       const objects = Buffer.byteLength(JSON.stringify((await c.query(sql)).rows));
       await c.end();
-      figures.rows_1000 = { answerBytes: answer.bytes, jsonObjectsBytes: objects };
-      row('1,000-row answer, bytes per row (whole response)', `${fmt(answer.bytes / 1000, 1)} B`, `JSON objects ${fmt(objects / 1000, 1)} B`, pct(answer.bytes, objects), '< 50%', answer.bytes < objects / 2);
+      figures.rows_1000 = { rows: n, answerBytes: answer.bytes, textBytes, structuredBytes, jsonObjectsBytes: objects };
+      const perRow = (/** @type {number} */ b) => `${fmt(b / n, 1)} B`;
+      row('1,000-row answer, bytes per row (whole response)', perRow(answer.bytes), `JSON objects ${perRow(objects)}`, pct(answer.bytes, objects), '< 50%', answer.bytes < objects / 2);
+      row('  its text (the model reads this or the next)', perRow(textBytes), `JSON objects ${perRow(objects)}`, pct(textBytes, objects), '< 50%', textBytes < objects / 2);
+      row('  its structuredContent', perRow(structuredBytes), `JSON objects ${perRow(objects)}`, pct(structuredBytes, objects), '< 50%', structuredBytes < objects / 2);
     }
 
     // ---- SELECT * of 200,000 rows ----
@@ -326,8 +368,12 @@ async function main() {
       console.log(`Schema tools on ${TABLES} tables:`);
       const names = await mcp({ tool: 'search_schema', args: { source: 'wide', detail: 'names', object_type: 'table', limit: 500 }, concurrency: 1 });
       const describe = await mcp({ tool: 'describe_table', args: { source: 'wide', table: 'tbl_2500' }, concurrency: 1 });
-      figures.schema = { namesPage500: names, describe };
+      const page = (await toolCall(port, key, 'search_schema', { source: 'wide', detail: 'names', object_type: 'table', limit: 500 })).result ?? {};
+      const namesText = Buffer.byteLength(page.content?.[0]?.text ?? '');
+      const namesStructured = Buffer.byteLength(JSON.stringify(page.structuredContent));
+      figures.schema = { namesPage500: names, namesText, namesStructured, describe };
       row('search_schema names, 500-name page', `${fmt(names.p50, 2)} ms, ${fmt(names.bytes / 500, 1)} B/table`, '', '', '≤ 20 ms, ≤ 20 B/table', names.p50 <= 20 && names.bytes / 500 <= 20);
+      row('  its text / its structuredContent', `${fmt(namesText / 500, 1)} / ${fmt(namesStructured / 500, 1)} B/table`, '', '', '');
       row('describe_table (one of 5,000)', `${fmt(describe.p50, 2)} ms, ${describe.bytes} B`, '', '', '');
     }
 
