@@ -59,11 +59,18 @@ interface Hit {
   column?: DescribedColumn;
 }
 
+/**
+ * `<offset>.<fingerprint of the search>`: opaque to a model, short because it travels in every page (twice:
+ * text and structuredContent). The earlier base64 JSON form is still read, for a page served by an older
+ * replica during a rolling upgrade.
+ */
 function encodeCursor(offset: number, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint })).toString('base64url');
+  return `${offset}.${fingerprint}`;
 }
 
 function decodeCursor(cursor: string, fingerprint: string): number {
+  const m = /^(\d{1,9})\.([A-Za-z0-9_-]+)$/.exec(cursor);
+  if (m && m[2] === fingerprint) return Number(m[1]);
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; f?: unknown };
     if (typeof v.o === 'number' && Number.isInteger(v.o) && v.o >= 0 && v.f === fingerprint) return v.o;
@@ -71,6 +78,40 @@ function decodeCursor(cursor: string, fingerprint: string): number {
     // fall through
   }
   throw new ToolError('INVALID_ARGUMENT', 'That cursor does not belong to this search; repeat the same arguments with the cursor you were given, or drop it to start over.');
+}
+
+/**
+ * The matches of one search in one catalog, kept with the catalog view they came from. That view is
+ * already the source's policy and descriptions applied, cached per catalog and source version (see
+ * ToolContext.catalog), so a hit list stays valid exactly as long as the view does; paging through a
+ * 5,000-table database then costs a slice per page instead of a scan. A few searches per view are kept.
+ */
+const hitCache = new WeakMap<DescribedCatalog, Map<string, Hit[]>>();
+const SEARCHES_PER_CATALOG = 8;
+
+function hitsIn(catalog: DescribedCatalog, kind: NonNullable<Kind>, pattern: string | undefined): Hit[] {
+  let searches = hitCache.get(catalog);
+  if (!searches) hitCache.set(catalog, (searches = new Map()));
+  const key = `${kind}\u0000${pattern ?? ''}`;
+  const cached = searches.get(key);
+  if (cached) return cached;
+  const match = matcher(pattern);
+  const hits: Hit[] = [];
+  for (const table of catalog.tables) {
+    const qualified = `${table.schema}.${table.name}`;
+    const tableKindOk = kind === 'all' || (kind === 'view' ? isView(table) : kind === 'table' ? !isView(table) : false);
+    if (tableKindOk && match(table.name, qualified, table.description, table.comment)) hits.push({ catalog, table });
+    if (kind === 'column' || kind === 'all') {
+      for (const column of table.columns) {
+        if (match(column.name, `${table.name}.${column.name}`, `${qualified}.${column.name}`, column.description, column.comment)) {
+          hits.push({ catalog, table, column });
+        }
+      }
+    }
+  }
+  if (searches.size >= SEARCHES_PER_CATALOG) searches.delete(searches.keys().next().value!);
+  searches.set(key, hits);
+  return hits;
 }
 
 export const searchSchema = defineTool({
@@ -122,22 +163,7 @@ export const searchSchema = defineTool({
       }
     }
 
-    const match = matcher(args.pattern);
-    const hits: Hit[] = [];
-    for (const catalog of catalogs) {
-      for (const table of catalog.tables) {
-        const qualified = `${table.schema}.${table.name}`;
-        const tableKindOk = kind === 'all' || (kind === 'view' ? isView(table) : kind === 'table' ? !isView(table) : false);
-        if (tableKindOk && match(table.name, qualified, table.description, table.comment)) hits.push({ catalog, table });
-        if (kind === 'column' || kind === 'all') {
-          for (const column of table.columns) {
-            if (match(column.name, `${table.name}.${column.name}`, `${qualified}.${column.name}`, column.description, column.comment)) {
-              hits.push({ catalog, table, column });
-            }
-          }
-        }
-      }
-    }
+    const hits = catalogs.length === 1 ? hitsIn(catalogs[0]!, kind, args.pattern) : catalogs.flatMap((c) => hitsIn(c, kind, args.pattern));
 
     const page = hits.slice(offset, offset + limit);
     const next = offset + limit < hits.length ? encodeCursor(offset + limit, fingerprint) : null;
