@@ -33,7 +33,10 @@ async function runQuery(args: Record<string, unknown>) {
   expect(res.status).toBe(200);
   const result = (res.json as { result: { content: Array<{ text: string }>; structuredContent: { row_count: number; truncated: boolean; rows: unknown[] } } }).result;
   const textBytes = Buffer.byteLength(result.content[0]!.text);
-  return { result, textBytes, wireBytes: Buffer.byteLength(res.text) };
+  // Clients that give the model structuredContent when present (Claude Code, Codex, VS Code) pass it as
+  // its JSON text, so that is the other size a model may pay.
+  const structuredBytes = Buffer.byteLength(JSON.stringify(result.structuredContent));
+  return { result, textBytes, structuredBytes, wireBytes: Buffer.byteLength(res.text) };
 }
 
 describe('result size as a model meets it', () => {
@@ -47,11 +50,16 @@ describe('result size as a model meets it', () => {
       ['order_items', { max_rows: 5000 }],
       ['support_tickets', { max_rows: 5000 }],
     ] as const) {
-      const { result, textBytes, wireBytes } = await runQuery({ sql: `select * from ${table}`, ...args });
+      const { result, textBytes, structuredBytes, wireBytes } = await runQuery({ sql: `select * from ${table}`, ...args });
       const sc = result.structuredContent;
-      figures.push(`${table} ${JSON.stringify(args)}: ${sc.row_count} rows, text ${textBytes} B ≈ ${tokens(textBytes)} tokens, wire ${wireBytes} B`);
+      figures.push(
+        `${table} ${JSON.stringify(args)}: ${sc.row_count} rows, text ${textBytes} B ≈ ${tokens(textBytes)} tokens, ` +
+          `structuredContent ${structuredBytes} B ≈ ${tokens(structuredBytes)} tokens, wire ${wireBytes} B`,
+      );
       expect(sc.truncated).toBe(true);
+      // Whichever copy a client gives the model, it fits the budget.
       expect(tokens(textBytes), figures.at(-1)).toBeLessThan(10_000);
+      expect(tokens(structuredBytes), figures.at(-1)).toBeLessThan(10_000);
       // Both copies (text for models, structuredContent for programs) are bounded by the same cap; the
       // text's quotes travel escaped (\"), hence a little more than twice the cap.
       expect(wireBytes).toBeLessThan(2.5 * DEFAULT_POLICY.maxBytes);
