@@ -333,7 +333,7 @@ async function main() {
       const args = { source: 'pg1k', sql, max_rows: 1000 };
       const answer = await mcp({ tool: 'run_query', args, concurrency: 1, seconds: 1, warmupMs: 0 });
       // One answer read in full: how many rows it holds, and its parts — the text (what clients that read
-      // `content` give the model) and structuredContent (what Claude Code, Codex, VS Code give the model).
+      // `content` give the model) and structuredContent (what Claude Code, Codex, OpenCode give the model).
       const body = await toolCall(port, key, 'run_query', args);
       const result = body.result ?? {};
       const n = Number(result.structuredContent?.row_count ?? 0);

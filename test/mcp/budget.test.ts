@@ -33,7 +33,7 @@ async function runQuery(args: Record<string, unknown>) {
   expect(res.status).toBe(200);
   const result = (res.json as { result: { content: Array<{ text: string }>; structuredContent: { row_count: number; truncated: boolean; rows: unknown[] } } }).result;
   const textBytes = Buffer.byteLength(result.content[0]!.text);
-  // Clients that give the model structuredContent when present (Claude Code, Codex, VS Code) pass it as
+  // Clients that give the model structuredContent when present (Claude Code, Codex, OpenCode) pass it as
   // its JSON text, so that is the other size a model may pay.
   const structuredBytes = Buffer.byteLength(JSON.stringify(result.structuredContent));
   return { result, textBytes, structuredBytes, wireBytes: Buffer.byteLength(res.text) };
