@@ -84,10 +84,12 @@ function decodeCursor(cursor: string, fingerprint: string): number {
  * The matches of one search in one catalog, kept with the catalog view they came from. That view is
  * already the source's policy and descriptions applied, cached per catalog and source version (see
  * ToolContext.catalog), so a hit list stays valid exactly as long as the view does; paging through a
- * 5,000-table database then costs a slice per page instead of a scan. A few searches per view are kept.
+ * 5,000-table database then costs a slice per page instead of a scan. A few searches per view are kept,
+ * and none of more than 50,000 matches (every column of a huge database), whose list would cost megabytes.
  */
 const hitCache = new WeakMap<DescribedCatalog, Map<string, Hit[]>>();
-const SEARCHES_PER_CATALOG = 8;
+const SEARCHES_PER_CATALOG = 4;
+const MAX_CACHED_HITS = 50_000;
 
 function hitsIn(catalog: DescribedCatalog, kind: NonNullable<Kind>, pattern: string | undefined): Hit[] {
   let searches = hitCache.get(catalog);
@@ -109,6 +111,7 @@ function hitsIn(catalog: DescribedCatalog, kind: NonNullable<Kind>, pattern: str
       }
     }
   }
+  if (hits.length > MAX_CACHED_HITS) return hits;
   if (searches.size >= SEARCHES_PER_CATALOG) searches.delete(searches.keys().next().value!);
   searches.set(key, hits);
   return hits;
