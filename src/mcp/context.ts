@@ -13,7 +13,8 @@ import { ToolError } from '../errors.js';
 import { traced } from '../tracing.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { EpochCache } from '../store/changes.js';
+import { EpochCache } from '../store/changes.js';
+import type { Description } from '../store/descriptions.js';
 import { compileGovernance, type Governance } from '../governance/policy.js';
 import type { Store } from '../store/index.js';
 import type { ServerKeys } from '../secrets.js';
@@ -119,18 +120,32 @@ export class ToolContext {
 
   /** The catalog as this source's policy shows it, with the organization's descriptions. */
   async catalog(source: SourceRecord, opts: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<DescribedCatalog> {
-    const [catalog, descriptions] = await Promise.all([
-      this.deps.manager.catalog(source, opts),
-      this.deps.store.descriptions.forSource(source.id),
-    ]);
+    const [catalog, descriptions] = await Promise.all([this.deps.manager.catalog(source, opts), this.descriptionsOf(source)]);
     // The same cached catalog, policy and descriptions give the same view: reuse it (a 5,000-table
-    // catalog takes tens of milliseconds to filter and annotate).
-    const key = JSON.stringify([source.id, source.version, descriptions]);
+    // catalog takes tens of milliseconds to filter and annotate). Compared field by field: the
+    // descriptions' key is the very same string while they are cached, so comparing it is immediate.
     const hit = described.get(catalog);
-    if (hit?.key === key) return hit.value;
+    if (hit && hit.sourceId === source.id && hit.version === source.version && hit.descriptions === descriptions.key) return hit.value;
     const gov = await this.governanceFor(source, catalog);
-    const value = applyPolicy(gov, source, catalog, descriptions);
-    described.set(catalog, { key, value });
+    const value = applyPolicy(gov, source, catalog, descriptions.list);
+    described.set(catalog, { sourceId: source.id, version: source.version, descriptions: descriptions.key, value });
+    return value;
+  }
+
+  /**
+   * The source's org-written descriptions and their JSON (the described view's cache key), kept under the
+   * change epoch, which every description write moves (migration 010): with thousands of descriptions,
+   * reading them all on every schema call cost more than the rest of the call. Read every time when the
+   * epoch is not known.
+   */
+  private async descriptionsOf(source: SourceRecord): Promise<{ list: Description[]; key: string }> {
+    if (this.epoch !== undefined) {
+      const hit = descriptionCache.get(source.id, this.epoch);
+      if (hit) return hit;
+    }
+    const list = await this.deps.store.descriptions.forSource(source.id);
+    const value = { list, key: JSON.stringify(list) };
+    if (this.epoch !== undefined) descriptionCache.set(source.id, this.epoch, value);
     return value;
   }
 
@@ -298,7 +313,10 @@ export function viewQuery(engine: string, definition: string): string | null {
 }
 
 /** Views of cached catalogs, dropped with the catalog they were made from. */
-const described = new WeakMap<Catalog, { key: string; value: DescribedCatalog }>();
+const described = new WeakMap<Catalog, { sourceId: string; version: number; descriptions: string; value: DescribedCatalog }>();
+
+/** Descriptions per source id, under the change epoch (see ToolContext.descriptionsOf). */
+const descriptionCache = new EpochCache<{ list: Description[]; key: string }>(10_000);
 
 function key(...parts: string[]): string {
   return parts.join('\u0000');

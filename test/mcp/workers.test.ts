@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
 import { createTempPgDatabase, requireService, type TempDatabase } from '../helpers/services.js';
@@ -115,6 +116,27 @@ function revocationThroughAnotherProcess(label: string, store: () => { ts: TestS
     fs.writeFileSync(file, '');
     await cli(env, 'sources', 'add', '--org', 'alpha', '--name', 'later', '--engine', 'sqlite', '--url', file);
     expect(sourceNames(await call(port, key, 'list_sources', {}))).toContain('later');
+  }, 120_000);
+
+  it(`${label}: a description written by the CLI is found by the next search, though the last was cached`, async () => {
+    const { ts, env } = store();
+    const { key } = await ts.key('alpha', { name: 'describer' });
+    const port = ts.server.port;
+    const tag = randomBytes(3).toString('hex');
+    const file = path.join(ts.dataDir, `described-${tag}.sqlite`);
+    const db = new Database(file);
+    db.exec('create table invoices (id integer primary key)');
+    db.close();
+    const source = `described-${tag}`;
+    await ts.source('alpha', { name: source, engine: 'sqlite', url: file });
+    const word = `ledger${tag}`;
+    const found = async () => (await call(port, key, 'search_schema', { source, pattern: word })).json.result?.structuredContent?.total;
+    expect(await found()).toBe(0);
+    expect(await found()).toBe(0);
+    await cli(env, 'describe', '--org', 'alpha', '--source', source, '--table', 'invoices', `The ${word} of the firm`);
+    expect(await found()).toBe(1);
+    await cli(env, 'describe', '--org', 'alpha', '--source', source, '--table', 'invoices', '');
+    expect(await found()).toBe(0);
   }, 120_000);
 
   it(`${label}: a member removed by the CLI loses their keys on the next request`, async () => {
