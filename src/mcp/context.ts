@@ -134,7 +134,7 @@ export class ToolContext {
 
   /**
    * The source's org-written descriptions and their JSON (the described view's cache key), kept under the
-   * change epoch, which every description write moves (migration 010): with thousands of descriptions,
+   * change epoch, which every description write moves (migration 011): with thousands of descriptions,
    * reading them all on every schema call cost more than the rest of the call. Read every time when the
    * epoch is not known.
    */

@@ -16,7 +16,7 @@ import { m007DashFrameSessions } from './007_dash_frame_sessions.js';
 import { m008GovernanceAudit } from './008_governance_audit.js';
 import { m009Prod2RateCounters } from './009_prod2_rate_counters.js';
 import { m010ResetPasswordLinks } from './010_reset_password_links.js';
-import { m010AnswersDescriptionsEpoch } from './010_answers_descriptions_epoch.js';
+import { m011AnswersDescriptionsEpoch } from './011_answers_descriptions_epoch.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -31,7 +31,7 @@ const ALL: Array<[string, DialectMigration]> = [
   ['008_governance_audit', m008GovernanceAudit],
   ['009_prod2_rate_counters', m009Prod2RateCounters],
   ['010_reset_password_links', m010ResetPasswordLinks],
-  ['010_answers_descriptions_epoch', m010AnswersDescriptionsEpoch],
+  ['011_answers_descriptions_epoch', m011AnswersDescriptionsEpoch],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -8,7 +8,7 @@ import type { Dialect } from '../db.js';
  * dashboard, `descriptions import`, another replica) is seen by the next call on every replica. Edits are
  * rare, so moving the epoch (and re-reading credentials once) costs nothing that matters.
  */
-export async function m010AnswersDescriptionsEpoch(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+export async function m011AnswersDescriptionsEpoch(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') {
     // The deferred constraint trigger and the function of migration 006: one bump per transaction.
     await sql
