@@ -382,11 +382,10 @@ async function main() {
       const page = (await toolCall(port, key, 'search_schema', { source: 'wide', detail: 'names', object_type: 'table', limit: 500 })).result ?? {};
       const namesText = Buffer.byteLength(page.content?.[0]?.text ?? '');
       const namesStructured = Buffer.byteLength(JSON.stringify(page.structuredContent));
-      figures.schema = { namesPage500: names, namesText, namesStructured, describe };
+      const namesDescribed = await mcp({ tool: 'search_schema', args: { source: 'wide-described', detail: 'names', object_type: 'table', limit: 500 }, concurrency: 1 });
+      figures.schema = { namesPage500: names, namesText, namesStructured, namesPage500Described: namesDescribed, describe };
       row('search_schema names, 500-name page', `${fmt(names.p50, 2)} ms, ${fmt(names.bytes / 500, 1)} B/table`, '', '', '≤ 20 ms, ≤ 20 B/table', names.p50 <= 20 && names.bytes / 500 <= 20);
       row('  its text / its structuredContent', `${fmt(namesText / 500, 1)} / ${fmt(namesStructured / 500, 1)} B/table`, '', '', '');
-      const namesDescribed = await mcp({ tool: 'search_schema', args: { source: 'wide-described', detail: 'names', object_type: 'table', limit: 500 }, concurrency: 1 });
-      figures.schema.namesPage500Described = namesDescribed;
       row('  the same, every table described', `${fmt(namesDescribed.p50, 2)} ms, ${fmt(namesDescribed.bytes / 500, 1)} B/table`, '', '', '≤ 20 ms', namesDescribed.p50 <= 20);
       row('describe_table (one of 5,000)', `${fmt(describe.p50, 2)} ms, ${describe.bytes} B`, '', '', '');
     }
