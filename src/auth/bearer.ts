@@ -85,6 +85,8 @@ export class BearerAuthenticator {
     if (!key) throw invalid();
     const expiresMs = key.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(key.expires_at);
     if (expiresMs <= nowMs) throw invalid();
+    // Fail closed: a key narrowed to a preset that is gone must not fall back to the source policies alone.
+    if (key.preset === 'missing') throw new AuthError('INVALID_TOKEN', 'The API key is narrowed to a policy preset that no longer exists; ask an admin for a new key.');
     let lastUsedMs = key.last_used_at === null ? 0 : Date.parse(key.last_used_at);
     if (nowMs - lastUsedMs > TOUCH_INTERVAL_MS) {
       lastUsedMs = nowMs;
@@ -98,6 +100,7 @@ export class BearerAuthenticator {
       credential: Object.freeze({ kind: 'api_key' as const, id: key.id, label: keyLabel(key) }),
       sourceIds: key.source_ids === null ? null : (Object.freeze([...key.source_ids]) as string[]),
       scopes: Object.freeze([MCP_SCOPE]) as string[],
+      preset: key.preset,
     });
     this.keyCache.set(hash, epoch, { principal, lastUsedMs }, expiresMs);
     return principal;

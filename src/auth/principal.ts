@@ -1,3 +1,13 @@
+import type { PresetPolicy } from '../store/presets.js';
+
+/** The policy preset a credential is narrowed to (src/store/presets.ts), as it was when the credential was read. */
+export interface CredentialPreset {
+  id: string;
+  name: string;
+  version: number;
+  policy: PresetPolicy;
+}
+
 /** Who is calling, as every tool and the audit log see it. Either credential reaches exactly one org. */
 export interface Principal {
   orgId: string;
@@ -12,6 +22,11 @@ export interface Principal {
   sourceIds: string[] | null;
   /** OAuth scopes granted; API keys carry the default scope. */
   scopes: string[];
+  /**
+   * The policy preset the key or authorization is narrowed to: every source's policy is intersected with
+   * it (src/governance/presets.ts). Absent or null: the source policies alone.
+   */
+  preset?: CredentialPreset | null;
 }
 
 /** The scope that lets a credential use the MCP tools. */

@@ -25,6 +25,9 @@ export type PolicyRule = 'catalog' | 'unanalyzable' | 'hidden-table' | 'hidden-c
 
 /** A PERMISSION_DENIED refusal of the source policy, with the rule that fired. */
 export class PolicyRefusal extends ToolError {
+  /** Set when the credential's policy preset, not the source policy, is what refused (for the audit). */
+  preset: string | undefined;
+
   constructor(
     readonly rule: PolicyRule,
     message: string,

@@ -20,6 +20,7 @@ import type { Store } from '../store/index.js';
 import type { ServerKeys } from '../secrets.js';
 import { createHmac } from 'node:crypto';
 import { PolicyRefusal, restricting, type MaskPlan } from '../governance/policy.js';
+import { intersectPolicy } from '../governance/presets.js';
 import type { SourceRecord } from '../store/sources.js';
 import { errorResult, toToolError } from './errors.js';
 import type { RateLimiter } from './rateLimit.js';
@@ -79,13 +80,32 @@ export class ToolContext {
     readonly epoch?: number,
   ) {}
 
-  /** The org's sources this credential may reach. */
+  /**
+   * The org's sources this credential may reach, each with the policy in force for this credential: the
+   * source's own, intersected with the credential's preset when it has one (src/governance/presets.ts).
+   * Every tool reads the policy from these records, on both the fast path and the SDK path.
+   */
   visibleSources(): Promise<SourceRecord[]> {
     this.sourcesCache ??= this.orgSources().then((all) => {
       const allowed = this.principal.sourceIds;
-      return allowed === null ? all : all.filter((s) => allowed.includes(s.id));
+      const reachable = allowed === null ? all : all.filter((s) => allowed.includes(s.id));
+      const preset = this.principal.preset;
+      if (!preset) return reachable;
+      return reachable.map((s) => {
+        const effective: SourceRecord = { ...s, policy: intersectPolicy(s.policy, preset.policy) };
+        narrowed.set(effective, { raw: s, key: `${preset.id}:${preset.version}` });
+        return effective;
+      });
     });
     return this.sourcesCache;
+  }
+
+  /**
+   * The source as stored, for what depends on the source alone (its connector's catalog, which is read
+   * for the source's own allowed schemas and shared by every credential).
+   */
+  private stored(source: SourceRecord): SourceRecord {
+    return narrowed.get(source)?.raw ?? source;
   }
 
   private async orgSources(): Promise<SourceRecord[]> {
@@ -120,15 +140,18 @@ export class ToolContext {
 
   /** The catalog as this source's policy shows it, with the organization's descriptions. */
   async catalog(source: SourceRecord, opts: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<DescribedCatalog> {
-    const [catalog, descriptions] = await Promise.all([this.deps.manager.catalog(source, opts), this.descriptionsOf(source)]);
-    // The same cached catalog, policy and descriptions give the same view: reuse it (a 5,000-table
-    // catalog takes tens of milliseconds to filter and annotate). Compared field by field: the
+    const [catalog, descriptions] = await Promise.all([this.deps.manager.catalog(this.stored(source), opts), this.descriptionsOf(source)]);
+    // The same cached catalog, policy (source and preset versions) and descriptions give the same view:
+    // reuse it (a 5,000-table catalog takes tens of milliseconds to filter and annotate). The
     // descriptions' key is the very same string while they are cached, so comparing it is immediate.
-    const hit = described.get(catalog);
-    if (hit && hit.sourceId === source.id && hit.version === source.version && hit.descriptions === descriptions.key) return hit.value;
+    const key = policyKey(source);
+    const views = described.get(catalog) ?? new Map<string, { descriptions: string; value: DescribedCatalog }>();
+    described.set(catalog, views);
+    const hit = views.get(key);
+    if (hit && hit.descriptions === descriptions.key) return hit.value;
     const gov = await this.governanceFor(source, catalog);
     const value = applyPolicy(gov, source, catalog, descriptions.list);
-    described.set(catalog, { sourceId: source.id, version: source.version, descriptions: descriptions.key, value });
+    remember(views, key, { descriptions: descriptions.key, value });
     return value;
   }
 
@@ -151,17 +174,19 @@ export class ToolContext {
 
   /** The source's policy compiled against this catalog (views that expose hidden data marked), cached with it. */
   governanceFor(source: SourceRecord, catalog: Catalog): Promise<Governance> {
-    const key = `${source.id}\u0000${source.version}`;
-    const hit = compiled.get(catalog);
-    if (hit?.key === key) return hit.value;
+    const key = policyKey(source);
+    const policies = compiled.get(catalog) ?? new Map<string, Promise<Governance>>();
+    compiled.set(catalog, policies);
+    const hit = policies.get(key);
+    if (hit) return hit;
     const value = compileGovernance(source.name, source.policy, catalog, async (t) => {
       const query = t.definition ? viewQuery(source.engine, t.definition) : null;
       if (!query) return null;
       return this.deps.manager.use(source, (c) => c.analyze(query, { view: true }));
     });
-    compiled.set(catalog, { key, value });
+    remember(policies, key, value);
     value.catch(() => {
-      if (compiled.get(catalog)?.value === value) compiled.delete(catalog);
+      if (policies.get(key) === value) policies.delete(key);
     });
     return value;
   }
@@ -174,13 +199,29 @@ export class ToolContext {
   async enforcePolicy(source: SourceRecord, sql: string, signal?: AbortSignal): Promise<MaskPlan> {
     if (!restricting(source.policy)) return [];
     const shape = await this.deps.manager.use(source, (c) => c.analyze(sql));
-    const gov = await this.governanceFor(source, await this.deps.manager.catalog(source, { signal }));
+    const stored = this.stored(source);
+    let catalog = await this.deps.manager.catalog(stored, { signal });
     try {
-      return gov.enforce(shape);
+      try {
+        return (await this.governanceFor(source, catalog)).enforce(shape);
+      } catch (err) {
+        if (!(err instanceof ToolError) || err.code !== 'PERMISSION_DENIED' || !/is not a table or view/.test(err.message)) throw err;
+        catalog = await this.deps.manager.catalog(stored, { refresh: true, signal });
+        return (await this.governanceFor(source, catalog)).enforce(shape);
+      }
     } catch (err) {
-      if (!(err instanceof ToolError) || err.code !== 'PERMISSION_DENIED' || !/is not a table or view/.test(err.message)) throw err;
-      const fresh = await this.governanceFor(source, await this.deps.manager.catalog(source, { refresh: true, signal }));
-      return fresh.enforce(shape);
+      // Say in the audit whether the credential's preset is what refused: the source policy alone passes it.
+      if (err instanceof PolicyRefusal && stored !== source && this.principal.preset) {
+        const bySource = restricting(stored.policy) ? await this.governanceFor(stored, catalog) : undefined;
+        let sourceAllows = true;
+        try {
+          bySource?.enforce(shape);
+        } catch {
+          sourceAllows = false;
+        }
+        if (sourceAllows) err.preset = this.principal.preset.name;
+      }
+      throw err;
     }
   }
 
@@ -234,7 +275,7 @@ export class ToolContext {
       const te = toToolError(err, this.deps.log, { tool, orgId: this.principal.orgId, source: note.source?.name });
       outcome = te.code;
       error = te.message;
-      if (err instanceof PolicyRefusal) governance = `refused:${err.rule}`;
+      if (err instanceof PolicyRefusal) governance = `refused:${err.rule}${err.preset ? ` (preset ${err.preset})` : ''}`;
       result = errorResult(te.code, te.message);
     }
     const duration = performance.now() - started;
@@ -256,7 +297,11 @@ export class ToolContext {
       duration_ms: Math.round(duration),
       outcome,
       error,
-      governance: governance ?? (note.masked ? `masked:${note.masked.columns} column${note.masked.columns === 1 ? '' : 's'} (${note.masked.modes.join(', ')}), ${note.masked.values} values` : null),
+      governance:
+        governance ??
+        (note.masked
+          ? `masked:${note.masked.columns} column${note.masked.columns === 1 ? '' : 's'} (${note.masked.modes.join(', ')}), ${note.masked.values} values${p.preset ? ` (with preset ${p.preset.name})` : ''}`
+          : null),
     });
     try {
       await recorded;
@@ -277,8 +322,24 @@ export class ToolContext {
   }
 }
 
-/** Compiled policies of cached catalogs, dropped with the catalog they were made from. */
-const compiled = new WeakMap<Catalog, { key: string; value: Promise<Governance> }>();
+/** Effective (preset-narrowed) source records → the stored source and the preset's cache key. */
+const narrowed = new WeakMap<SourceRecord, { raw: SourceRecord; key: string }>();
+
+/** What a compiled policy depends on: the source's version, and the credential's preset and its version. */
+function policyKey(source: SourceRecord): string {
+  return `${source.id}\u0000${source.version}\u0000${narrowed.get(source)?.key ?? ''}`;
+}
+
+/** Policies (source × preset) kept per catalog: a handful at most in practice; bounded all the same. */
+const PER_CATALOG = 32;
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= PER_CATALOG) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
+/** Compiled policies of cached catalogs (one per source policy × preset), dropped with the catalog they were made from. */
+const compiled = new WeakMap<Catalog, Map<string, Promise<Governance>>>();
 
 /**
  * The query of a view definition: PostgreSQL and MySQL give the query itself; SQLite and DuckDB keep the
@@ -312,8 +373,8 @@ export function viewQuery(engine: string, definition: string): string | null {
   return null;
 }
 
-/** Views of cached catalogs, dropped with the catalog they were made from. */
-const described = new WeakMap<Catalog, { sourceId: string; version: number; descriptions: string; value: DescribedCatalog }>();
+/** Views of cached catalogs (one per source policy × preset, with the descriptions they show), dropped with the catalog they were made from. */
+const described = new WeakMap<Catalog, Map<string, { descriptions: string; value: DescribedCatalog }>>();
 
 /** Descriptions per source id, under the change epoch (see ToolContext.descriptionsOf). */
 const descriptionCache = new EpochCache<{ list: Description[]; key: string }>(10_000);

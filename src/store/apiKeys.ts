@@ -3,6 +3,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { now, type ApiKeysTable, type DB } from './db.js';
 import { PreparedQuery } from './prepared.js';
+import { presetPolicyOf } from './presets.js';
+import type { CredentialPreset } from '../auth/principal.js';
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
@@ -21,6 +23,8 @@ export interface ApiKeyInfo {
   /** Source ids the key is limited to; null = all of the org's sources. */
   source_ids: string[] | null;
   revoked_at: string | null;
+  /** The policy preset the key is narrowed to; null = none. */
+  preset_id: string | null;
 }
 
 /** A live key as the bearer check sees it. */
@@ -33,10 +37,29 @@ export interface ActiveApiKey {
   expires_at: string | null;
   last_used_at: string | null;
   source_ids: string[] | null;
+  /**
+   * The key's policy preset; `missing` when the key names one its organization no longer has (removed
+   * in a race with the in-use check): the bearer check refuses such a key rather than drop the preset.
+   */
+  preset: CredentialPreset | 'missing' | null;
 }
 
-/** The lookup's row: the key as stored, with its creator's membership role (null when there is none). */
-type ActiveRow = Omit<ActiveApiKey, 'source_ids'> & { source_ids: string | null; role: string | null };
+/** The lookup's row: the key as stored, with its creator's membership role (null when there is none) and its preset. */
+type ActiveRow = Omit<ActiveApiKey, 'source_ids' | 'preset'> & {
+  source_ids: string | null;
+  role: string | null;
+  preset_id: string | null;
+  preset_name: string | null;
+  preset_policy: string | null;
+  preset_version: number | string | null;
+};
+
+/** A credential's preset from a lookup row joined with policy_presets (the key's or authorization's own org only). */
+export function presetFromRow(r: { preset_id: string | null; preset_name: string | null; preset_policy: string | null; preset_version: number | string | null }): CredentialPreset | 'missing' | null {
+  if (r.preset_id === null) return null;
+  if (r.preset_name === null || r.preset_policy === null) return 'missing';
+  return Object.freeze({ id: r.preset_id, name: r.preset_name, version: Number(r.preset_version), policy: Object.freeze(presetPolicyOf(r.preset_policy)) });
+}
 
 function parseIds(json: string | null): string[] | null {
   if (json === null) return null;
@@ -57,6 +80,7 @@ function info(row: ApiKeyRow): ApiKeyInfo {
     expires_at: row.expires_at,
     source_ids: parseIds(row.source_ids),
     revoked_at: row.revoked_at,
+    preset_id: row.preset_id ?? null,
   };
 }
 
@@ -69,7 +93,23 @@ export class ApiKeys {
       db
         .selectFrom('api_keys as k')
         .leftJoin('memberships as m', (j) => j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'k.created_by_user_id'))
-        .select(['k.id', 'k.org_id', 'k.name', 'k.prefix', 'k.created_by_user_id', 'k.expires_at', 'k.last_used_at', 'k.source_ids', 'm.role'])
+        // Only a preset of the key's own organization counts, whatever the id says.
+        .leftJoin('policy_presets as p', (j) => j.onRef('p.id', '=', 'k.preset_id').onRef('p.org_id', '=', 'k.org_id'))
+        .select([
+          'k.id',
+          'k.org_id',
+          'k.name',
+          'k.prefix',
+          'k.created_by_user_id',
+          'k.expires_at',
+          'k.last_used_at',
+          'k.source_ids',
+          'm.role',
+          'k.preset_id',
+          'p.name as preset_name',
+          'p.policy as preset_policy',
+          'p.version as preset_version',
+        ])
         .where('k.key_hash', '=', hash)
         .where('k.revoked_at', 'is', null),
     );
@@ -84,6 +124,8 @@ export class ApiKeys {
     createdBy: string;
     expiresAt: string | null;
     sourceIds: string[] | null;
+    /** A preset of the same organization (the caller resolved it there). */
+    presetId?: string | null;
   }): Promise<ApiKeyInfo> {
     const name = input.name.trim();
     if (!name || name.length > 100) throw new ValidationError('a key needs a name of 1-100 characters');
@@ -100,6 +142,7 @@ export class ApiKeys {
       expires_at: input.expiresAt,
       source_ids: input.sourceIds ? JSON.stringify(input.sourceIds) : null,
       revoked_at: null,
+      preset_id: input.presetId ?? null,
     };
     await this.db.insertInto('api_keys').values(row).execute();
     return info(row);
@@ -122,6 +165,7 @@ export class ApiKeys {
       expires_at: row.expires_at,
       last_used_at: row.last_used_at,
       source_ids: parseIds(row.source_ids),
+      preset: presetFromRow(row),
     };
   }
 

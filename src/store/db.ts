@@ -56,6 +56,22 @@ export interface ApiKeysTable {
   /** JSON array of source ids the key may reach; null = every source of the org. */
   source_ids: string | null;
   revoked_at: string | null;
+  /** The policy preset the key is narrowed to (policy_presets.id, same org); null = none. Migration 011. */
+  preset_id: string | null;
+}
+
+export interface PolicyPresetsTable {
+  id: string;
+  org_id: string;
+  /** Slug, unique within the org. */
+  name: string;
+  description: string;
+  /** JSON PresetPolicy: allowed schemas, hidden tables and columns, masked columns (src/store/presets.ts). */
+  policy: string;
+  /** Bumped on every change (cache keys of compiled policies). */
+  version: number;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface SourcesTable {
@@ -145,6 +161,7 @@ export interface DB {
   users: UsersTable;
   memberships: MembershipsTable;
   api_keys: ApiKeysTable;
+  policy_presets: PolicyPresetsTable;
   sources: SourcesTable;
   descriptions: DescriptionsTable;
   audit_log: AuditLogTable;

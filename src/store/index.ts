@@ -15,6 +15,7 @@ import { Descriptions } from './descriptions.js';
 import { Invitations } from './invitations.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import { OAuthStore } from './oauth.js';
+import { Presets } from './presets.js';
 import { Organizations } from './orgs.js';
 import { PasswordResets } from './passwordResets.js';
 import { Sessions } from './sessions.js';
@@ -36,6 +37,7 @@ export class Store {
   readonly invitations: Invitations;
   readonly passwordResets: PasswordResets;
   readonly sourceChecks: SourceChecks;
+  readonly presets: Presets;
 
   constructor(
     readonly db: Kysely<DB>,
@@ -56,6 +58,7 @@ export class Store {
     this.invitations = new Invitations(db);
     this.passwordResets = new PasswordResets(db);
     this.sourceChecks = new SourceChecks(db);
+    this.presets = new Presets(db);
   }
 
   /**

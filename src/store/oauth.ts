@@ -11,6 +11,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { NotFoundError } from '../errors.js';
 import { now, type DB } from './db.js';
 import { PreparedQuery } from './prepared.js';
+import { presetFromRow } from './apiKeys.js';
+import type { CredentialPreset } from '../auth/principal.js';
 
 export interface OAuthModelsTable {
   model: string;
@@ -41,6 +43,8 @@ export interface OAuthAuthorizationsTable {
   last_used_at: string | null;
   expires_at: string;
   revoked_at: string | null;
+  /** The policy preset chosen at consent (policy_presets.id, same org); null = none. Migration 011. */
+  preset_id: string | null;
 }
 
 // A type alias, not an interface: Kysely's withTables needs an index-signature-compatible record.
@@ -82,9 +86,17 @@ export interface AccessTokenLookup {
   last_used_at: string | null;
   /** True when the user still holds the very membership they consented under. */
   member: boolean;
+  /** The preset chosen at consent; `missing` when the authorization names one its organization no longer has. */
+  preset: CredentialPreset | 'missing' | null;
 }
 
-type AccessTokenRow = Omit<AccessTokenLookup, 'member'> & { role: string | null };
+type AccessTokenRow = Omit<AccessTokenLookup, 'member' | 'preset'> & {
+  role: string | null;
+  preset_id: string | null;
+  preset_name: string | null;
+  preset_policy: string | null;
+  preset_version: number | string | null;
+};
 
 export interface NewAuthorization {
   grantId: string;
@@ -96,6 +108,8 @@ export interface NewAuthorization {
   redirectUri: string;
   scope: string;
   expiresAt: string;
+  /** The preset chosen at consent, of the same organization (the consent handler checked it). */
+  presetId?: string | null;
 }
 
 function hostOf(uri: string): string {
@@ -123,7 +137,13 @@ export class OAuthStore {
         .leftJoin('memberships as m', (j) =>
           j.onRef('m.org_id', '=', 'a.org_id').onRef('m.user_id', '=', 'a.user_id').onRef('m.created_at', '=', 'a.membership_created_at'),
         )
+        // Only a preset of the authorization's own organization counts.
+        .leftJoin('policy_presets as p', (j) => j.onRef('p.id', '=', 'a.preset_id').onRef('p.org_id', '=', 'a.org_id'))
         .select([
+          'a.preset_id',
+          'p.name as preset_name',
+          'p.policy as preset_policy',
+          'p.version as preset_version',
           't.payload',
           't.expires_at',
           'a.id as authorization_id',
@@ -222,6 +242,7 @@ export class OAuthStore {
         last_used_at: null,
         expires_at: a.expiresAt,
         revoked_at: null,
+        preset_id: a.presetId ?? null,
       })
       .execute();
   }
@@ -252,8 +273,8 @@ export class OAuthStore {
   async findAccessToken(idHash: string): Promise<AccessTokenLookup | undefined> {
     const [row] = await this.accessTokenLookup.execute('AccessToken', idHash);
     if (!row) return undefined;
-    const { role, ...rest } = row;
-    return { ...rest, member: role != null };
+    const { role, preset_id, preset_name, preset_policy, preset_version, ...rest } = row;
+    return { ...rest, member: role != null, preset: presetFromRow({ preset_id, preset_name, preset_policy, preset_version }) };
   }
 
   async touchAuthorization(id: string, at: string): Promise<void> {

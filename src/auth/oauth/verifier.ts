@@ -78,6 +78,8 @@ export class OAuthAccessTokenVerifier implements AccessTokenVerifier {
     if (row.authorization_expires_at === null || Date.parse(row.authorization_expires_at) <= nowMs) throw invalid('expired');
     if (t.clientId !== row.client_id || t.accountId !== row.user_id || t.grantId !== row.authorization_id) throw invalid('not valid');
     if (!row.member) throw invalid('for a user who is no longer a member of the organization');
+    // Fail closed: an authorization narrowed to a preset that is gone must not fall back to the source policies alone.
+    if (row.preset === 'missing') throw invalid('narrowed to a policy preset that no longer exists');
     let lastUsedMs = row.last_used_at === null ? 0 : Date.parse(row.last_used_at);
     if (nowMs - lastUsedMs > TOUCH_INTERVAL_MS) {
       lastUsedMs = nowMs;
@@ -90,6 +92,7 @@ export class OAuthAccessTokenVerifier implements AccessTokenVerifier {
       credential: Object.freeze({ kind: 'oauth' as const, id: row.authorization_id, label: row.client_name ?? row.client_id, clientId: row.client_id }),
       sourceIds: null,
       scopes: Object.freeze((t.scope ?? '').split(' ').filter(Boolean)) as string[],
+      preset: row.preset,
     });
     if (epoch !== undefined) {
       // Valid until the token or its authorization expires, whichever is first (and the epoch moves).
