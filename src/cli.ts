@@ -19,6 +19,7 @@ import { intOption, print, readStdin, required, table, UsageError } from './cliU
 import { auditCommand, describeCommand, descriptionsCommand, sourcesCommand } from './cliData.js';
 import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
 import { createKey, listKeys, revokeKey } from './ops/keys.js';
+import { createPreset, getPreset, listPresets, removePreset, updatePreset, type PresetView } from './ops/presets.js';
 import { addExistingMember, changeRole, createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
 import { createOrg, listAllOrgs, orgBySlug, orgsOfPerson } from './ops/orgs.js';
 import { createResetLink, RESET_PATH } from './ops/passwordReset.js';
@@ -59,6 +60,8 @@ const OPTIONS = {
   'identity-roles': { type: 'string' },
   'identity-required': { type: 'string' },
   sources: { type: 'string' },
+  preset: { type: 'string' },
+  'new-name': { type: 'string' },
   expires: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -98,6 +101,24 @@ function governanceFlags(v: Values): Partial<SourcePolicy> {
   };
 }
 
+/** The preset flags given: the governance flags a preset can set (absent flags leave its value as it is). */
+function presetFlags(v: Values): Partial<SourcePolicy> {
+  const { identityRoles: _roles, identityRequired: _required, ...rest } = governanceFlags(v);
+  if (v['identity-roles'] !== undefined || v['identity-required'] !== undefined) throw new UsageError('a preset sets schemas, hidden tables and columns and masks; identity roles belong to a source');
+  return rest;
+}
+
+function presetText(p: PresetView): string {
+  const q = p.policy;
+  return [
+    `preset ${p.name}${p.description ? ` — ${p.description}` : ''}`,
+    `  allowed schemas: ${q.allowedSchemas.join(', ') || '(as each source allows)'}`,
+    `  hidden tables:   ${q.hiddenTables.join(', ') || '(none)'}`,
+    `  hidden columns:  ${q.hiddenColumns.join(', ') || '(none)'}`,
+    `  masked columns:  ${q.maskedColumns.map((m) => `${m.column}:${m.mode}`).join(', ') || '(none)'}`,
+    `  used by:         ${p.used_by.keys} API key(s), ${p.used_by.authorizations} OAuth authorization(s)`,
+  ].join('\n');
+}
 
 /** A DSN from separate fields (`--db-host`, `--db-port`, `--db-user`, `--database`) when `--url` is not given. */
 function urlFromFields(v: Values): string {
@@ -414,14 +435,15 @@ async function main(argv: string[]): Promise<void> {
             owner = { kind: 'user', userId: m.id, orgId: org.id, role: m.role };
           }
           const same = (await listKeys(rt, actor)).filter((k) => k.name === name);
-          const created = await createKey(rt, owner, { name, expiresAt: v.expires ? parseExpiry(v.expires) : null, sources });
+          if (v.preset !== undefined && !v.preset.trim()) throw new UsageError('--preset names no preset; leave it out for a key without one');
+          const created = await createKey(rt, owner, { name, expiresAt: v.expires ? parseExpiry(v.expires) : null, sources, preset: v.preset ?? null });
           if (same.length) {
             process.stderr.write(`warning: ${same.length} other active key(s) in ${org.slug} are also named "${name}" (${same.map((k) => `${k.prefix}…`).join(', ')}); revoke by prefix or id, or choose distinct names\n`);
           }
           print(
             v,
             { key: created.key, ...created.view },
-            `${created.key}\n\nThis is the only time the key is shown. It identifies as ${keyLabel(created.view)}.\nSend it as: Authorization: Bearer ${created.view.prefix}…`,
+            `${created.key}\n\nThis is the only time the key is shown. It identifies as ${keyLabel(created.view)}${created.view.preset ? `, narrowed to preset ${created.view.preset}` : ''}.\nSend it as: Authorization: Bearer ${created.view.prefix}…`,
           );
         } else if (sub === 'list') {
           const view = await listKeys(rt, actor);
@@ -429,8 +451,8 @@ async function main(argv: string[]): Promise<void> {
             v,
             view,
             table([
-              ['ID', 'NAME', 'PREFIX', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES', 'SOURCES'],
-              ...view.map((k) => [k.id, k.name, `${k.prefix}…`, k.created_by, k.created_at, k.last_used_at ?? 'never', k.expires_at ?? 'never', k.sources?.join(',') ?? 'all']),
+              ['ID', 'NAME', 'PREFIX', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES', 'SOURCES', 'PRESET'],
+              ...view.map((k) => [k.id, k.name, `${k.prefix}…`, k.created_by, k.created_at, k.last_used_at ?? 'never', k.expires_at ?? 'never', k.sources?.join(',') ?? 'all', k.preset ?? '-']),
             ]),
           );
         } else if (sub === 'revoke') {
@@ -442,6 +464,49 @@ async function main(argv: string[]): Promise<void> {
           const k = await revokeKey(rt, actor, named.length === 1 ? named[0]!.id : needle);
           print(v, k, `revoked ${keyLabel(k)}`);
         } else throw new UsageError(`unknown command: keys ${sub ?? ''}`);
+      });
+    case 'presets':
+      return withRuntime(config, async (rt) => {
+        const org = await orgBySlug(rt, required(v, 'org'));
+        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
+        if (sub === 'list') {
+          const list = await listPresets(rt, actor);
+          print(
+            v,
+            list,
+            list.length
+              ? table([
+                  ['NAME', 'SCHEMAS', 'HIDDEN TABLES', 'HIDDEN COLUMNS', 'MASKED', 'KEYS', 'APPS', 'DESCRIPTION'],
+                  ...list.map((p) => [
+                    p.name,
+                    p.policy.allowedSchemas.join(',') || 'all',
+                    p.policy.hiddenTables.join(',') || '-',
+                    p.policy.hiddenColumns.join(',') || '-',
+                    p.policy.maskedColumns.map((m) => `${m.column}:${m.mode}`).join(',') || '-',
+                    String(p.used_by.keys),
+                    String(p.used_by.authorizations),
+                    p.description,
+                  ]),
+                ])
+              : `${org.slug} has no policy presets; create one with sequel presets create`,
+          );
+        } else if (sub === 'show') {
+          const p = await getPreset(rt, actor, required(v, 'name'));
+          print(v, p, presetText(p));
+        } else if (sub === 'create') {
+          const p = await createPreset(rt, actor, { name: required(v, 'name'), description: v.description, policy: presetFlags(v) });
+          print(v, p, `created ${presetText(p)}`);
+        } else if (sub === 'update') {
+          const policy = presetFlags(v);
+          if (Object.keys(policy).length === 0 && v.description === undefined && v['new-name'] === undefined) {
+            throw new UsageError('presets update needs --allowed-schemas, --hide-tables, --hide-columns, --mask, --description or --new-name');
+          }
+          const p = await updatePreset(rt, actor, required(v, 'name'), { name: v['new-name'], description: v.description, policy: Object.keys(policy).length ? policy : undefined });
+          print(v, p, `updated ${presetText(p)}\n(in force from the next request of every key and app that uses it)`);
+        } else if (sub === 'remove') {
+          const p = await removePreset(rt, actor, required(v, 'name'));
+          print(v, { removed: p.name, id: p.id }, `removed preset ${p.name}`);
+        } else throw new UsageError(`unknown command: presets ${sub ?? ''}`);
       });
     case 'authorizations':
       return withRuntime(config, async (rt) => {

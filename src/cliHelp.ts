@@ -12,6 +12,7 @@ Commands:
   orgs             create and list organizations
   users            people: create, add to an organization, change role, reset password, remove
   keys             API keys: create (for a user), list, revoke
+  presets          policy presets a key or OAuth app can be narrowed to: list, create, update, remove
   authorizations   OAuth apps connected to an organization: list, revoke
   sources          data sources: add, list, test, update, remove
   describe         write the description of one table or column
@@ -96,21 +97,49 @@ Examples:
   SEQUEL_PUBLIC_URL=https://sequel.example.com sequel users reset-password bob@example.com --org acme --json`,
 
   keys: `Usage:
-  sequel keys create --org <slug> --name <name> [--user <email>] [--sources a,b] [--expires 30d] [--json]
+  sequel keys create --org <slug> --name <name> [--user <email>] [--sources a,b] [--preset <name>]
+        [--expires 30d] [--json]
   sequel keys list --org <slug> [--json]
   sequel keys revoke --org <slug> <name-or-id-or-prefix>
 
 The key is printed once; only its hash is stored. --user makes it that member's key: removing the
 member revokes it. --sources limits the key to those sources (an empty list, or a name that is not a
-source, is an error — never "all sources"); --expires takes 30d, 12h, or a date. A name another active
-key already has is allowed with a warning; revoke by name only works for a unique name.
+source, is an error — never "all sources"); --preset narrows the key to a policy preset of the
+organization (see sequel help presets): every source's policy, intersected with the preset's; --expires
+takes 30d, 12h, or a date. A name another active key already has is allowed with a warning; revoke by
+name only works for a unique name.
 
 Examples:
   sequel keys create --org default --name my-laptop
   sequel keys create --org acme --name ada-laptop --user ada@example.com
   sequel keys create --org acme --name ci --sources warehouse --expires 90d --json
+  sequel keys create --org acme --name bi-tool --preset no-pii
   sequel keys revoke --org acme ci
   sequel keys revoke --org acme sql_AbC123`,
+
+  presets: `Usage:
+  sequel presets list --org <slug> [--json]
+  sequel presets show --org <slug> --name <preset> [--json]
+  sequel presets create --org <slug> --name <preset> [--description "…"] [--allowed-schemas a,b]
+        [--hide-tables t,s.t] [--hide-columns t.c,*email*] [--mask column:mask|hash|null,…] [--json]
+  sequel presets update --org <slug> --name <preset> [--new-name <preset>] [--description "…"]
+        [--allowed-schemas …] [--hide-tables …] [--hide-columns …] [--mask …] [--json]
+  sequel presets remove --org <slug> --name <preset>
+
+A policy preset narrows an API key (keys create --preset) or an OAuth app (chosen on the consent page)
+below what each source's policy allows: the policy in force is the stricter of both — allowed schemas
+intersected, hidden tables and columns added together, and where both mask a column the stricter mode
+(hidden > null > hash > mask). The flags use the vocabulary of sources policy (README "Governance");
+update replaces only the lists given, and an empty value clears a list. Changes count from the next
+request on every replica. A preset a live key or app uses cannot be removed: revoke those first.
+
+Examples:
+  sequel presets create --org acme --name no-pii --description "No personal data" \
+      --hide-columns '*email*,*ssn*,*phone*'
+  sequel presets create --org acme --name analytics-only --allowed-schemas analytics
+  sequel presets update --org acme --name no-pii --mask 'customers.name:mask'
+  sequel presets list --org acme
+  sequel presets remove --org acme --name analytics-only`,
 
   authorizations: `Usage:
   sequel authorizations list --org <slug> [--json]

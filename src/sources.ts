@@ -80,7 +80,8 @@ export interface SourceInput {
   policy?: Partial<SourcePolicy> | undefined;
 }
 
-function assertPolicy(p: Partial<SourcePolicy>): void {
+/** Validates the policy fields given (the same checks for a source policy and a policy preset). */
+export function assertPolicy(p: Partial<SourcePolicy>): void {
   const positive = (v: unknown, what: string, max: number) => {
     if (v === undefined) return;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new ValidationError(`${what} must be an integer from 1 to ${max}`);

@@ -61,6 +61,8 @@ export interface CreateKeyInput {
   expiresAt?: string | null;
   /** Source names the key is limited to (resolved to ids within the org); all sources when absent. */
   sourceNames?: string[] | null;
+  /** A preset id of the same organization (the caller resolved it there). */
+  presetId?: string | null;
 }
 
 export async function createApiKey(store: Store, keys: ServerKeys, input: CreateKeyInput): Promise<CreatedApiKey> {
@@ -83,6 +85,7 @@ export async function createApiKey(store: Store, keys: ServerKeys, input: Create
     createdBy: input.createdBy,
     expiresAt: input.expiresAt ?? null,
     sourceIds,
+    presetId: input.presetId ?? null,
   });
   return { key, info };
 }

@@ -7,6 +7,7 @@ import { createApiKey, INSTALL_KEY_NAME, keyLabel } from '../auth/apiKeys.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { ApiKeyInfo } from '../store/apiKeys.js';
 import type { OpsDeps } from './deps.js';
+import { resolvePreset } from './presets.js';
 import { actorUserId, assertCan, can, type Actor } from './permissions.js';
 
 /** A key as lists show it (and the CLI's --json prints it): never the hash, the sources by name. */
@@ -21,6 +22,8 @@ export interface KeyView {
   expires_at: string | null;
   /** Source names the key is limited to; null = all sources. */
   sources: string[] | null;
+  /** The policy preset the key is narrowed to (its name); null = none. */
+  preset: string | null;
 }
 
 export interface CreatedKey {
@@ -34,9 +37,11 @@ export interface CreateKeyInput {
   expiresAt?: string | null;
   /** Source names the key is limited to (all when absent or empty). */
   sources?: string[] | null;
+  /** A policy preset of the organization (name or id) to narrow the key to; none when absent or empty. */
+  preset?: string | null;
 }
 
-function toView(k: ApiKeyInfo, names: Map<string, string>): KeyView {
+function toView(k: ApiKeyInfo, names: Map<string, string>, presets: Map<string, string>): KeyView {
   return {
     id: k.id,
     name: k.name,
@@ -47,7 +52,12 @@ function toView(k: ApiKeyInfo, names: Map<string, string>): KeyView {
     last_used_at: k.last_used_at,
     expires_at: k.expires_at,
     sources: k.source_ids ? k.source_ids.map((id) => names.get(id) ?? '(deleted source)') : null,
+    preset: k.preset_id ? (presets.get(k.preset_id) ?? '(removed preset)') : null,
   };
+}
+
+async function presetNames(deps: OpsDeps, orgId: string): Promise<Map<string, string>> {
+  return new Map((await deps.store.presets.list(orgId)).map((p) => [p.id, p.name]));
 }
 
 async function sourceNames(deps: OpsDeps, orgId: string): Promise<Map<string, string>> {
@@ -63,6 +73,8 @@ async function creatorLabel(deps: OpsDeps, actor: Actor): Promise<string> {
 export async function createKey(deps: OpsDeps, actor: Actor, input: CreateKeyInput): Promise<CreatedKey> {
   assertCan(actor, 'keys.create');
   if (input.expiresAt && Date.parse(input.expiresAt) <= Date.now()) throw new ValidationError('an expiry must be in the future');
+  // Looked up in the actor's organization only: another organization's preset is not found.
+  const preset = input.preset?.trim() ? await resolvePreset(deps, actor.orgId, input.preset) : null;
   const created = await createApiKey(deps.store, deps.keys, {
     orgId: actor.orgId,
     name: input.name,
@@ -70,9 +82,10 @@ export async function createKey(deps: OpsDeps, actor: Actor, input: CreateKeyInp
     createdBy: await creatorLabel(deps, actor),
     expiresAt: input.expiresAt ?? null,
     sourceNames: input.sources && input.sources.length ? input.sources : null,
+    presetId: preset?.id ?? null,
   });
-  deps.log.info('api key created', { orgId: actor.orgId, keyId: created.info.id, by: actorUserId(actor) ?? 'cli' });
-  return { key: created.key, view: toView(created.info, await sourceNames(deps, actor.orgId)) };
+  deps.log.info('api key created', { orgId: actor.orgId, keyId: created.info.id, by: actorUserId(actor) ?? 'cli', preset: preset?.name });
+  return { key: created.key, view: toView(created.info, await sourceNames(deps, actor.orgId), await presetNames(deps, actor.orgId)) };
 }
 
 /** The install dialog's key: a fresh `sequel_mcp` for the signed-in person, reaching every source. */
@@ -91,7 +104,8 @@ export async function listKeys(deps: OpsDeps, actor: Actor): Promise<KeyView[]> 
   const all = await deps.store.apiKeys.list(actor.orgId);
   const visible = can(actor, 'keys.see_all') ? all : all.filter((k) => k.created_by_user_id === actorUserId(actor));
   const names = await sourceNames(deps, actor.orgId);
-  return visible.map((k) => toView(k, names));
+  const presets = await presetNames(deps, actor.orgId);
+  return visible.map((k) => toView(k, names, presets));
 }
 
 /**
@@ -108,5 +122,11 @@ export async function revokeKey(deps: OpsDeps, actor: Actor, idOrPrefix: string)
   }
   const k = await deps.store.apiKeys.revoke(actor.orgId, needle);
   deps.log.info('api key revoked', { orgId: actor.orgId, keyId: k.id, label: keyLabel(k) });
-  return toView(k, await sourceNames(deps, actor.orgId));
+  return toView(k, await sourceNames(deps, actor.orgId), await presetNames(deps, actor.orgId));
+}
+
+/** The presets a new key may be narrowed to (names and descriptions), for the create form. */
+export async function keyPresetChoices(deps: OpsDeps, actor: Actor): Promise<Array<{ name: string; description: string }>> {
+  assertCan(actor, 'keys.create');
+  return (await deps.store.presets.list(actor.orgId)).map((p) => ({ name: p.name, description: p.description }));
 }

@@ -41,6 +41,7 @@ export type Action =
   | 'authorizations.revoke_any'
   | 'sources.read'
   | 'sources.write'
+  | 'presets.write'
   | 'audit.read'
   | 'audit.see_all'
   | 'playground.run'
@@ -62,6 +63,7 @@ export const MIN_ROLE: Readonly<Record<Action, Role>> = {
   'authorizations.revoke_any': 'admin',
   'sources.read': 'member',
   'sources.write': 'admin',
+  'presets.write': 'admin',
   'audit.read': 'member',
   'audit.see_all': 'admin',
   'playground.run': 'admin',

@@ -24,6 +24,7 @@ const EXPECTED: Record<Action, [owner: boolean, admin: boolean, member: boolean]
   'authorizations.revoke_any': [true, true, false],
   'sources.read': [true, true, true],
   'sources.write': [true, true, false],
+  'presets.write': [true, true, false],
   'audit.read': [true, true, true],
   'audit.see_all': [true, true, false],
   'playground.run': [true, true, false],
