@@ -518,8 +518,8 @@ async function main(argv: string[]): Promise<void> {
             v,
             list,
             table([
-              ['ID', 'CLIENT', 'USER', 'REDIRECTS TO', 'CREATED', 'LAST USED'],
-              ...list.map((a) => [a.id, a.client_name, a.user_email, a.redirect_host, a.created_at, a.last_used_at ?? 'never']),
+              ['ID', 'CLIENT', 'USER', 'REDIRECTS TO', 'CREATED', 'LAST USED', 'PRESET'],
+              ...list.map((a) => [a.id, a.client_name, a.user_email, a.redirect_host, a.created_at, a.last_used_at ?? 'never', a.preset_name ?? '-']),
             ]),
           );
         } else if (sub === 'revoke') {

@@ -70,6 +70,8 @@ export interface AuthorizationInfo {
   last_used_at: string | null;
   expires_at: string;
   revoked_at: string | null;
+  /** The policy preset chosen at consent (its name); null = none. */
+  preset_name: string | null;
 }
 
 /** An access token as the /mcp verifier sees it: the token row joined with its authorization and membership. */
@@ -292,7 +294,9 @@ export class OAuthStore {
       .leftJoin('memberships as m', (j) =>
         j.onRef('m.org_id', '=', 'a.org_id').onRef('m.user_id', '=', 'a.user_id').onRef('m.created_at', '=', 'a.membership_created_at'),
       )
+      .leftJoin('policy_presets as p', (j) => j.onRef('p.id', '=', 'a.preset_id').onRef('p.org_id', '=', 'a.org_id'))
       .select([
+        'p.name as preset_name',
         'a.id',
         'a.org_id',
         'a.user_id',

@@ -142,7 +142,16 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
     );
   }
 
-  function consentPage(c: Context, uid: string, cv: ClientView, email: string, memberships: Membership[], opts: { status?: number; error?: string } = {}) {
+  /** Each organization's presets, for the consent page's select (grouped by organization). */
+  async function presetsOf(memberships: Membership[]): Promise<Map<string, Array<{ id: string; name: string; description: string }>>> {
+    const out = new Map<string, Array<{ id: string; name: string; description: string }>>();
+    for (const m of memberships) out.set(m.org_id, await rt.store.presets.list(m.org_id));
+    return out;
+  }
+
+  async function consentPage(c: Context, uid: string, cv: ClientView, email: string, memberships: Membership[], opts: { status?: number; error?: string } = {}) {
+    const presets = await presetsOf(memberships);
+    const anyPreset = [...presets.values()].some((l) => l.length > 0);
     const action = `${server.basePath}${INTERACTION_PATH}/${uid}/consent`;
     const csrf = csrfToken(rt.keys, uid);
     if (memberships.length === 0) {
@@ -172,6 +181,19 @@ ${memberships.map(
   (m, i) => html`<label style="font-weight:400"><input type="radio" name="org" value="${m.org_id}" style="width:auto"${i === 0 ? html` checked` : ''}> ${m.org_name} <span class="muted">(${m.org_slug}, ${m.role})</span></label>`,
 )}
 </fieldset>
+${
+  anyPreset
+    ? html`<label for="preset"><strong>Policy preset</strong></label>
+<select id="preset" name="preset"><option value="">None: what each source's policy allows</option>
+${memberships.map((m) =>
+  (presets.get(m.org_id) ?? []).length
+    ? html`<optgroup label="${m.org_name}">${(presets.get(m.org_id) ?? []).map((p) => html`<option value="${p.id}">${p.name}${p.description ? ` (${p.description})` : ''}</option>`)}</optgroup>`
+    : '',
+)}
+</select>
+<p class="muted">A preset narrows what the app may read below the sources' own policies (it must belong to the organization you choose).</p>`
+    : ''
+}
 <button type="submit" name="action" value="approve">Allow access</button>
 <button type="submit" name="action" value="deny" class="secondary">Deny</button>
 </form></div>`,
@@ -203,7 +225,7 @@ ${memberships.map(
       const userId = details.session?.accountId ?? '';
       const user = await rt.store.users.get(userId);
       if (!user) throw new PageError(400, 'Your sign-in expired; go back to the app and start again.');
-      return consentPage(c, details.uid, cv, user.email, await rt.store.users.membershipsOf(user.id));
+      return await consentPage(c, details.uid, cv, user.email, await rt.store.users.membershipsOf(user.id));
     } catch (err) {
       return errorPage(c, err);
     }
@@ -268,7 +290,12 @@ ${memberships.map(
       const memberships = await rt.store.users.membershipsOf(user.id);
       // Only an organization the user belongs to, whatever the form says.
       const membership = memberships.find((m) => m.org_id === form.org);
-      if (!membership) return consentPage(c, details.uid, cv, user.email, memberships, { status: 400, error: 'Pick one of your organizations.' });
+      if (!membership) return await consentPage(c, details.uid, cv, user.email, memberships, { status: 400, error: 'Pick one of your organizations.' });
+      // Only a preset of the chosen organization, whatever the form says.
+      const presetId = typeof form.preset === 'string' && form.preset ? form.preset : null;
+      if (presetId !== null && !(await rt.store.presets.get(membership.org_id, presetId))) {
+        return await consentPage(c, details.uid, cv, user.email, memberships, { status: 400, error: `That policy preset is not one of ${membership.org_name}'s; pick one listed under it, or none.` });
+      }
 
       const grant = new provider.Grant({ accountId: user.id, clientId: cv.id });
       grant.addResourceScope(server.resource, MCP_SCOPE);
@@ -287,8 +314,9 @@ ${memberships.map(
         redirectUri: cv.redirectUri,
         scope: MCP_SCOPE,
         expiresAt: new Date(Date.now() + server.grantTtlSeconds * 1000).toISOString(),
+        presetId,
       });
-      rt.log.info('oauth consent', { userId: user.id, orgId: membership.org_id, clientId: cv.id, grantId });
+      rt.log.info('oauth consent', { userId: user.id, orgId: membership.org_id, clientId: cv.id, grantId, presetId });
       return await finish(c, { consent: { grantId } }, true);
     } catch (err) {
       return errorPage(c, err);

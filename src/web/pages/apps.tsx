@@ -63,6 +63,7 @@ export function appsPage(rt: Runtime): Hono<DashEnv> {
                         {a.client_name} {verified(a.client_id) ? null : <span class="pill">unverified</span>}
                       </div>
                       <div class="muted small">returns to {a.redirect_host}</div>
+                      {a.preset_name ? <div class="muted small">preset: {a.preset_name}</div> : null}
                     </td>
                     <td>{a.user_email}</td>
                     <td class="hide-phone">
