@@ -6,7 +6,7 @@
  * Changes count from the next request on every replica (the change epoch moves).
  */
 import { NotFoundError, ValidationError } from '../errors.js';
-import { assertPolicy } from '../sources.js';
+import { assertPolicy, maskList, nameList } from '../sources.js';
 import type { PresetPolicy, PresetRecord } from '../store/presets.js';
 import { requireCan, type OpsActor } from './access.js';
 import type { OpsDeps } from './deps.js';
@@ -106,4 +106,14 @@ export async function removePreset(deps: OpsDeps, actor: OpsActor, nameOrId: str
   const p = await deps.store.presets.delete(actor.orgId, current.id);
   deps.log.info('policy preset removed', { orgId: actor.orgId, presetId: p.id, by: actorUserId(actor) ?? 'cli' });
   return p;
+}
+
+/** The dashboard form's text fields (comma-separated, as the CLI flags take them) as a preset policy. */
+export function presetPolicyFromText(form: { allowedSchemas: string; hiddenTables: string; hiddenColumns: string; masks: string }): PresetPolicy {
+  return {
+    allowedSchemas: nameList(form.allowedSchemas),
+    hiddenTables: nameList(form.hiddenTables),
+    hiddenColumns: nameList(form.hiddenColumns),
+    maskedColumns: maskList(form.masks),
+  };
 }

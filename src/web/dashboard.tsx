@@ -20,6 +20,7 @@ import { accountPage } from './pages/account.js';
 import { appsPage } from './pages/apps.js';
 import { connectPage } from './pages/connect.js';
 import { keysPage } from './pages/keys.js';
+import { presetsPage } from './pages/presets.js';
 import { membersPage } from './pages/members.js';
 import { organizationPage } from './pages/organization.js';
 import { overviewPage } from './pages/overview.js';
@@ -290,6 +291,7 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
   org.route('/', overviewPage(rt));
   org.route('/connect', connectPage(rt));
   org.route('/settings/keys', keysPage(rt));
+  org.route('/settings/presets', presetsPage(rt));
   org.route('/settings/apps', appsPage(rt));
   org.route('/settings/members', membersPage(rt));
   org.route('/settings/organization', organizationPage(rt));

@@ -5,7 +5,7 @@
 import { Hono, type Context } from 'hono';
 import type { FC } from 'hono/jsx';
 import { AppError, httpStatusOf, NotFoundError, ValidationError } from '../../errors.js';
-import { createKey, keySourceChoices, listKeys, revokeKey, type KeyView } from '../../ops/keys.js';
+import { createKey, keyPresetChoices, keySourceChoices, listKeys, revokeKey, type KeyView } from '../../ops/keys.js';
 import { can } from '../../ops/permissions.js';
 import type { Runtime } from '../../runtime.js';
 import type { DashEnv } from '../env.js';
@@ -30,7 +30,9 @@ export function expiryFromForm(choice: string, date: string, nowMs = Date.now())
   return new Date(nowMs + days * DAY_MS).toISOString();
 }
 
-const CreateForm: FC<{ ctx: PageCtx; sources: string[]; error?: string; name?: string; inDialog?: boolean }> = ({ ctx, sources, error, name, inDialog }) => {
+type PresetChoice = { name: string; description: string };
+
+const CreateForm: FC<{ ctx: PageCtx; sources: string[]; presets: PresetChoice[]; error?: string; name?: string; inDialog?: boolean }> = ({ ctx, sources, presets, error, name, inDialog }) => {
   const p = inDialog ? 'dlg-' : '';
   return (
     <form method="post" action={`${ctx.base}/settings/keys`}>
@@ -64,6 +66,23 @@ const CreateForm: FC<{ ctx: PageCtx; sources: string[]; error?: string; name?: s
             </label>
           ))}
         </fieldset>
+        {presets.length ? (
+          <div class="field">
+            <label for={`${p}key-preset`}>Policy preset</label>
+            <select id={`${p}key-preset`} name="preset" aria-describedby={`${p}key-preset-hint`}>
+              <option value="">None: what each source’s policy allows</option>
+              {presets.map((x) => (
+                <option value={x.name}>
+                  {x.name}
+                  {x.description ? ` — ${x.description}` : ''}
+                </option>
+              ))}
+            </select>
+            <span class="hint" id={`${p}key-preset-hint`}>
+              Narrows the key below each source’s policy (see <a href={`${ctx.base}/settings/presets`}>Policy presets</a>).
+            </span>
+          </div>
+        ) : null}
       </div>
       <div class={inDialog ? 'dialog-foot' : 'row'}>
         {inDialog ? (
@@ -94,6 +113,7 @@ const KeysTable: FC<{ ctx: PageCtx; keys: KeyView[]; all: boolean }> = ({ ctx, k
           <th scope="col">Last used</th>
           <th scope="col" class="hide-phone">Expires</th>
           <th scope="col" class="hide-phone">Sources</th>
+          <th scope="col" class="hide-phone">Preset</th>
           <th scope="col">
             <span class="visually-hidden">Actions</span>
           </th>
@@ -117,6 +137,7 @@ const KeysTable: FC<{ ctx: PageCtx; keys: KeyView[]; all: boolean }> = ({ ctx, k
               <Time iso={k.expires_at} never="Never" />
             </td>
             <td class="hide-phone">{k.sources ? k.sources.join(', ') : 'All'}</td>
+            <td class="hide-phone">{k.preset ?? 'None'}</td>
             <td class="actions">
               <ConfirmDialog
                 id={`revoke-${k.id}`}
@@ -148,6 +169,7 @@ export function keysPage(rt: Runtime): Hono<DashEnv> {
     const keys = await listKeys(rt, ctx.actor);
     const all = can(ctx.actor, 'keys.see_all');
     const sources = await keySourceChoices(rt, ctx.actor);
+    const presets = await keyPresetChoices(rt, ctx.actor);
     return render(
       c,
       <AppLayout ctx={ctx} title="API keys" flash={flash(c)}>
@@ -180,7 +202,7 @@ export function keysPage(rt: Runtime): Hono<DashEnv> {
           <KeysTable ctx={ctx} keys={keys} all={all} />
         )}
         <dialog id="create-key" aria-labelledby="create-key-title">
-          <CreateForm ctx={ctx} sources={sources} inDialog />
+          <CreateForm ctx={ctx} sources={sources} presets={presets} inDialog />
         </dialog>
       </AppLayout>,
     );
@@ -193,7 +215,7 @@ export function keysPage(rt: Runtime): Hono<DashEnv> {
       <AppLayout ctx={ctx} title="Create API key">
         <PageHead title="Create API key" />
         <div class="card">
-          <CreateForm ctx={ctx} sources={await keySourceChoices(rt, ctx.actor)} error={opts.error} name={opts.name} />
+          <CreateForm ctx={ctx} sources={await keySourceChoices(rt, ctx.actor)} presets={await keyPresetChoices(rt, ctx.actor)} error={opts.error} name={opts.name} />
         </div>
       </AppLayout>,
       opts.status ?? 200,
@@ -213,6 +235,7 @@ export function keysPage(rt: Runtime): Hono<DashEnv> {
         name,
         expiresAt: expiryFromForm(String(form.expires ?? 'never'), String(form.expires_on ?? '')),
         sources: chosen,
+        preset: typeof form.preset === 'string' ? form.preset : null,
       });
       return render(
         c,
@@ -222,7 +245,7 @@ export function keysPage(rt: Runtime): Hono<DashEnv> {
             <Notice kind="warn">
               <strong>Copy this key now. You won’t be able to see it again.</strong>
             </Notice>
-            <CopyField id="new-key" label={`${created.view.name} (${created.view.sources ? created.view.sources.join(', ') : 'all sources'})`} value={created.key} />
+            <CopyField id="new-key" label={`${created.view.name} (${created.view.sources ? created.view.sources.join(', ') : 'all sources'}${created.view.preset ? `; preset ${created.view.preset}` : ''})`} value={created.key} />
             <p class="muted small">Send it as “Authorization: Bearer …”. Anyone holding it can query this organization’s data sources read-only until it is revoked or expires.</p>
             <div class="row">
               <a class="btn secondary" href={`${ctx.base}/settings/keys`}>

@@ -77,6 +77,7 @@ function navItems(ctx: PageCtx): Array<{ group?: string; items: NavItem[] }> {
       items: [
         { href: `${b}/settings/keys`, label: 'API keys' },
         { href: `${b}/settings/apps`, label: 'Connected apps' },
+        { href: `${b}/settings/presets`, label: 'Policy presets' },
         { href: `${b}/settings/members`, label: 'Members' },
         { href: `${b}/settings/organization`, label: 'Organization' },
       ],
