@@ -164,6 +164,8 @@ export interface AuthorizeOptions {
   /** Organization slug to pick; the first offered when absent. */
   orgId?: string;
   deny?: boolean;
+  /** Policy preset (id) to pick on the consent page; none when absent. */
+  preset?: string;
 }
 
 /**
@@ -182,7 +184,7 @@ export async function authorizeInBrowser(serverUrl: string, authorizationUrl: st
   if (consent.status !== 200 || !consent.body.includes('Allow access')) throw new Error(`expected the consent page, got ${consent.status}: ${consent.body.slice(0, 600)}`);
   const form = formFields(consent.body);
   const org = opts.orgId ?? orgChoices(consent.body)[0]?.id ?? '';
-  const done = await browser.follow(new URL(form.action, consent.url).href, { form: { csrf: form.csrf, org, action: opts.deny ? 'deny' : 'approve' } }, origin);
+  const done = await browser.follow(new URL(form.action, consent.url).href, { form: { csrf: form.csrf, org, action: opts.deny ? 'deny' : 'approve', ...(opts.preset ? { preset: opts.preset } : {}) } }, origin);
   if (!done.left) throw new Error(`expected a redirect to the client, got ${done.status}: ${done.body.slice(0, 400)}`);
   return new URL(done.left);
 }
@@ -346,13 +348,13 @@ export function authorizationUrl(serverUrl: string, params: Record<string, strin
 /** Authorization code + PKCE for a registered public client, through sign-in and consent; returns the code and verifier. */
 export async function getCode(
   serverUrl: string,
-  o: { clientId: string; redirectUri: string; email: string; orgId?: string; extra?: Record<string, string> },
+  o: { clientId: string; redirectUri: string; email: string; orgId?: string; preset?: string; extra?: Record<string, string> },
 ): Promise<{ code: string; verifier: string; back: URL }> {
   const { verifier, challenge } = pkce();
   const back = await authorizeInBrowser(
     serverUrl,
     authorizationUrl(serverUrl, { client_id: o.clientId, redirect_uri: o.redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 'st', ...o.extra }),
-    { email: o.email, ...(o.orgId ? { orgId: o.orgId } : {}) },
+    { email: o.email, ...(o.orgId ? { orgId: o.orgId } : {}), ...(o.preset ? { preset: o.preset } : {}) },
   );
   return { code: back.searchParams.get('code') ?? '', verifier, back };
 }
@@ -364,11 +366,11 @@ export interface TokenSet {
 }
 
 /** The whole raw flow: register, authorize, exchange. */
-export async function tokensFor(serverUrl: string, o: { email: string; orgId?: string; redirectUri?: string }): Promise<TokenSet & { clientId: string }> {
+export async function tokensFor(serverUrl: string, o: { email: string; orgId?: string; redirectUri?: string; preset?: string }): Promise<TokenSet & { clientId: string }> {
   const redirectUri = o.redirectUri ?? 'http://127.0.0.1:9/cb';
   const reg = await registerClient(serverUrl, { redirect_uris: [redirectUri] });
   const clientId = String(reg.json.client_id);
-  const { code, verifier } = await getCode(serverUrl, { clientId, redirectUri, email: o.email, ...(o.orgId ? { orgId: o.orgId } : {}) });
+  const { code, verifier } = await getCode(serverUrl, { clientId, redirectUri, email: o.email, ...(o.orgId ? { orgId: o.orgId } : {}), ...(o.preset ? { preset: o.preset } : {}) });
   const t = await postForm(`${serverUrl}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId });
   if (t.status !== 200) throw new Error(`token request failed: ${JSON.stringify(t.json)}`);
   return { ...(t.json as unknown as TokenSet), clientId };
