@@ -18,7 +18,7 @@ import { OVERVIEW, helpFor } from './cliHelp.js';
 import { intOption, print, readStdin, required, table, UsageError } from './cliUtil.js';
 import { auditCommand, describeCommand, descriptionsCommand, sourcesCommand } from './cliData.js';
 import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
-import { createKey, listKeys, revokeKey } from './ops/keys.js';
+import { createKey, listKeys, revokeKey, setKeyPreset } from './ops/keys.js';
 import { createPreset, getPreset, listPresets, removePreset, updatePreset, type PresetView } from './ops/presets.js';
 import { addExistingMember, changeRole, createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
 import { createOrg, listAllOrgs, orgBySlug, orgsOfPerson } from './ops/orgs.js';
@@ -61,6 +61,7 @@ const OPTIONS = {
   'identity-required': { type: 'string' },
   sources: { type: 'string' },
   preset: { type: 'string' },
+  'no-preset': { type: 'boolean' },
   'new-name': { type: 'string' },
   expires: { type: 'string' },
   json: { type: 'boolean' },
@@ -463,6 +464,15 @@ async function main(argv: string[]): Promise<void> {
           if (named.length > 1) throw new ValidationError(`${named.length} keys are named "${needle}" (${named.map((k) => `${k.prefix}…`).join(', ')}); revoke one by its prefix or id`);
           const k = await revokeKey(rt, actor, named.length === 1 ? named[0]!.id : needle);
           print(v, k, `revoked ${keyLabel(k)}`);
+        } else if (sub === 'preset') {
+          const needle = rest[0];
+          if (!needle) throw new UsageError('keys preset needs a key name, id or prefix');
+          if ((v.preset === undefined) === (v['no-preset'] !== true)) throw new UsageError('keys preset needs either --preset <name> or --no-preset');
+          if (v.preset !== undefined && !v.preset.trim()) throw new UsageError('--preset names no preset; use --no-preset to clear it');
+          const named = (await listKeys(rt, actor)).filter((k) => k.name === needle);
+          if (named.length > 1) throw new ValidationError(`${named.length} keys are named "${needle}" (${named.map((k) => `${k.prefix}…`).join(', ')}); use its prefix or id`);
+          const k = await setKeyPreset(rt, actor, named.length === 1 ? named[0]!.id : needle, v.preset ?? null);
+          print(v, k, `${keyLabel(k)} ${k.preset ? `is narrowed to preset ${k.preset}` : 'has no preset'} from its next request`);
         } else throw new UsageError(`unknown command: keys ${sub ?? ''}`);
       });
     case 'presets':

@@ -100,20 +100,23 @@ Examples:
   sequel keys create --org <slug> --name <name> [--user <email>] [--sources a,b] [--preset <name>]
         [--expires 30d] [--json]
   sequel keys list --org <slug> [--json]
+  sequel keys preset --org <slug> <name-or-id-or-prefix> (--preset <name> | --no-preset) [--json]
   sequel keys revoke --org <slug> <name-or-id-or-prefix>
 
 The key is printed once; only its hash is stored. --user makes it that member's key: removing the
 member revokes it. --sources limits the key to those sources (an empty list, or a name that is not a
 source, is an error — never "all sources"); --preset narrows the key to a policy preset of the
-organization (see sequel help presets): every source's policy, intersected with the preset's; --expires
-takes 30d, 12h, or a date. A name another active key already has is allowed with a warning; revoke by
-name only works for a unique name.
+organization (see sequel help presets): every source's policy, intersected with the preset's; keys
+preset changes or clears it later, from the key's next request. --expires takes 30d, 12h, or a date.
+A name another active key already has is allowed with a warning; revoke by name only works for a
+unique name.
 
 Examples:
   sequel keys create --org default --name my-laptop
   sequel keys create --org acme --name ada-laptop --user ada@example.com
   sequel keys create --org acme --name ci --sources warehouse --expires 90d --json
   sequel keys create --org acme --name bi-tool --preset no-pii
+  sequel keys preset --org acme bi-tool --preset analytics-only
   sequel keys revoke --org acme ci
   sequel keys revoke --org acme sql_AbC123`,
 

@@ -130,3 +130,19 @@ export async function keyPresetChoices(deps: OpsDeps, actor: Actor): Promise<Arr
   assertCan(actor, 'keys.create');
   return (await deps.store.presets.list(actor.orgId)).map((p) => ({ name: p.name, description: p.description }));
 }
+
+/**
+ * Narrows a key to another preset, or (preset null) to none. Like revoking: members change their own
+ * keys, admins anyone's; a key the actor may not see is "not found". Counts from the key's next request
+ * on every replica (the change epoch moves with api_keys.preset_id).
+ */
+export async function setKeyPreset(deps: OpsDeps, actor: Actor, idOrPrefix: string, preset: string | null): Promise<KeyView> {
+  const needle = idOrPrefix.trim().replace(/(…|\.\.\.)$/, '');
+  const matches = (await listKeys(deps, actor)).filter((k) => k.id === needle || k.prefix === needle);
+  if (matches.length === 0) throw new NotFoundError(`no active key "${idOrPrefix}"${can(actor, 'keys.see_all') ? '' : ' of yours'} in this organization`);
+  if (matches.length > 1) throw new ValidationError(`"${idOrPrefix}" matches ${matches.length} keys; use the key id`);
+  const p = preset?.trim() ? await resolvePreset(deps, actor.orgId, preset) : null;
+  const k = await deps.store.apiKeys.setPreset(actor.orgId, matches[0]!.id, p?.id ?? null);
+  deps.log.info('api key preset changed', { orgId: actor.orgId, keyId: k.id, preset: p?.name ?? null, by: actorUserId(actor) ?? 'cli' });
+  return toView(k, await sourceNames(deps, actor.orgId), await presetNames(deps, actor.orgId));
+}

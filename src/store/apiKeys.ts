@@ -201,6 +201,14 @@ export class ApiKeys {
     return info({ ...row, revoked_at: at });
   }
 
+  /** Narrows a live key of the org to a preset (of the same org; the caller resolved it there), or clears it. */
+  async setPreset(orgId: string, id: string, presetId: string | null): Promise<ApiKeyInfo> {
+    const r = await this.db.updateTable('api_keys').set({ preset_id: presetId }).where('id', '=', id).where('org_id', '=', orgId).where('revoked_at', 'is', null).executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw new NotFoundError('no such active key in this organization');
+    const row = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return info(row);
+  }
+
   /** Revokes every live key of `name` in the org (the install dialog re-provisions `sequel_mcp`). */
   async revokeByName(orgId: string, name: string): Promise<number> {
     const r = await this.db

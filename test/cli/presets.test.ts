@@ -51,6 +51,17 @@ describe('sequel presets', () => {
     const shown = await cli.json<Preset>(['presets', 'show', '--org', 'acme', '--name', 'no-pii']);
     expect(shown.policy.maskedColumns).toEqual([{ column: 'customers.phone', mode: 'mask' }]);
 
+    const moved = await cli.run(['keys', 'preset', '--org', 'acme', 'bi2', '--preset', 'no-pii']);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(/bi2 \(sql_\w+…\) is narrowed to preset no-pii from its next request/);
+    expect((await cli.json<{ preset: string | null }>(['keys', 'preset', '--org', 'acme', 'bi2', '--no-preset'])).preset).toBeNull();
+    expect((await cli.json<{ preset: string | null }>(['keys', 'preset', '--org', 'acme', 'bi2', '--preset', 'analytics-only'])).preset).toBe('analytics-only');
+    expect((await cli.run(['keys', 'preset', '--org', 'acme', 'bi2'])).code).toBe(2);
+    expect((await cli.run(['keys', 'preset', '--org', 'acme', 'bi2', '--preset', 'x', '--no-preset'])).code).toBe(2);
+    const unknownKey = await cli.run(['keys', 'preset', '--org', 'acme', 'nokey', '--preset', 'no-pii']);
+    expect(unknownKey.code).toBe(1);
+    expect(unknownKey.stderr).toContain('no active key "nokey"');
+
     const inUse = await cli.run(['presets', 'remove', '--org', 'acme', '--name', 'no-pii']);
     expect(inUse.code).toBe(1);
     expect(inUse.stderr).toContain('in use by 1 API key');

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/connectors/types.js';
 import { intersectPolicy, NO_SCHEMA } from '../../src/governance/presets.js';
-import { createKey, revokeKey } from '../../src/ops/keys.js';
+import { createKey, revokeKey, setKeyPreset } from '../../src/ops/keys.js';
 import { createPreset, removePreset, updatePreset } from '../../src/ops/presets.js';
 import type { OperatorActor } from '../../src/ops/permissions.js';
 import { DEFAULT_POLICY } from '../../src/store/sources.js';
@@ -186,6 +186,25 @@ describe('changing and removing presets', () => {
     expect(code(await call(c, 'run_query', { source, sql }))).toBe('PERMISSION_DENIED');
     const d = await call(c, 'describe_table', { source, table: 'customers' });
     expect((d.structuredContent.table as { columns: Array<{ name: string }> }).columns.map((x) => x.name)).toEqual(['id', 'name', 'ssn', 'country']);
+  });
+
+  it('a key narrowed to another preset (or to none) gets it on its very next call', async () => {
+    const k = await createKey(ts.rt, actor, { name: 'switching-key' });
+    const c = await connectClient(ts.mcpUrl, k.key, 'modern');
+    clients.push(c);
+    const sql = 'SELECT ssn FROM customers ORDER BY id';
+    expect(rows(await call(c, 'run_query', { source, sql })).map((r) => r[0])).toEqual(SSNS);
+    expect((await setKeyPreset(ts.rt, actor, k.view.id, 'no-pii')).preset).toBe('no-pii');
+    expect(code(await call(c, 'run_query', { source, sql }))).toBe('PERMISSION_DENIED');
+    await setKeyPreset(ts.rt, actor, k.view.prefix, 'masked');
+    expect(rows(await call(c, 'run_query', { source, sql })).map((r) => r[0])).toEqual(['*******1234', '*******2345', '*******3456']);
+    await setKeyPreset(ts.rt, actor, k.view.id, null);
+    expect(rows(await call(c, 'run_query', { source, sql })).map((r) => r[0])).toEqual(SSNS);
+    await expect(setKeyPreset(ts.rt, actor, k.view.id, 'nope')).rejects.toThrow(/no policy preset "nope"/);
+    // A member changes only their own keys.
+    await createUser(ts, 'bob@example.com', [['gov', 'member']]);
+    const bob = (await ts.rt.store.users.byEmail('bob@example.com'))!;
+    await expect(setKeyPreset(ts.rt, { kind: 'user', userId: bob.id, orgId: actor.orgId, role: 'member' }, k.view.id, null)).rejects.toThrow(/no active key .* of yours/);
   });
 
   it('refuses to remove a preset a live key uses, and removes it once the key is revoked', async () => {
