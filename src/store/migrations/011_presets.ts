@@ -9,12 +9,16 @@ import type { Dialect } from '../db.js';
  * The credential caches (src/store/changes.ts) must notice a preset edited or removed and a credential's
  * preset changed: the change epoch moves on every write to `policy_presets` and on an update of either
  * `preset_id` (migration 006's pattern; its update-of column lists predate the new columns).
+ *
+ * `preset_id` has no foreign key on purpose: `on delete set null` would silently widen a credential, and
+ * `restrict` would also count revoked keys. Removal is refused while a live credential uses the preset
+ * (src/store/presets.ts), and a credential whose preset is gone anyway is refused at authentication.
  */
 export async function m011Presets(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema
     .createTable('policy_presets')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('org_id', 'text', (c) => c.notNull())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('policy', 'text', (c) => c.notNull())
