@@ -69,7 +69,7 @@ async function keyOf(who: 'owner' | 'member'): Promise<string> {
   return (await createKey(ts.rt, { kind: 'user', userId: ids[who]!, orgId: alpha.orgId, role }, { name: `k-${who}` })).view.id;
 }
 
-const PAGES = ['', '/settings/keys', '/settings/keys/new', '/settings/apps', '/settings/members', '/settings/organization', '/account', '/connect', '/sources', '/activity'];
+const PAGES = ['', '/settings/keys', '/settings/keys/new', '/settings/apps', '/settings/presets', '/settings/members', '/settings/organization', '/account', '/connect', '/sources', '/activity'];
 
 describe('dashboard routes by role and organization', () => {
   it('GET pages: members of the org see them; another org gets 404; signed out is sent to sign in', async () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/ops/keys.js';
 import { createMember, inviteMember, INVITE_PATH } from '../../src/ops/members.js';
 import { createResetLink, RESET_PATH } from '../../src/ops/passwordReset.js';
+import { createPreset } from '../../src/ops/presets.js';
 import { launchBrowser, requireBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -30,7 +31,8 @@ beforeAll(async () => {
   const ada = await createMember(ts.rt, { kind: 'operator', orgId: org.id }, { email: 'ada@example.com', name: 'Ada Admin', password: 'admin passphrase 123', role: 'admin' });
   const actor = { kind: 'user', userId: owner.id, orgId: org.id, role: 'owner' } as const;
   await createKey(ts.rt, actor, { name: 'Cursor on my laptop' });
-  await createKey(ts.rt, actor, { name: 'CI reporting', sources: ['demo'], expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  await createPreset(ts.rt, actor, { name: 'no-pii', description: 'No personal data', policy: { hiddenColumns: ['*email*', '*ssn*'], maskedColumns: [{ column: 'customers.phone', mode: 'mask' }] } });
+  await createKey(ts.rt, actor, { name: 'CI reporting', sources: ['demo'], expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), preset: 'no-pii' });
   resetPath = `${RESET_PATH}${(await createResetLink(ts.rt, actor, ada.id)).token}`;
   inviteLink = `${ts.url}${INVITE_PATH}${(await inviteMember(ts.rt, actor, { email: 'new.person@example.com', role: 'member' })).token}`;
   if (hasBrowser) browser = await launchBrowser();
@@ -89,6 +91,8 @@ const VISITS: Visit[] = [
   { name: 'members', path: '/app/default/settings/members', signedIn: true },
   { name: 'members-invite-dialog', path: '/app/default/settings/members', signedIn: true, then: async (p) => p.click('.page-head >> text=Invite') },
   { name: 'apps-empty', path: '/app/default/settings/apps', signedIn: true },
+  { name: 'presets', path: '/app/default/settings/presets', signedIn: true },
+  { name: 'presets-remove-dialog', path: '/app/default/settings/presets', signedIn: true, then: async (p) => p.click('tbody tr >> nth=0 >> text=Remove') },
   { name: 'organization', path: '/app/default/settings/organization', signedIn: true },
   { name: 'account', path: '/app/default/account', signedIn: true },
   { name: 'org-switcher', path: '/app/default', signedIn: true, then: async (p) => p.click('summary.org-switch') },

@@ -180,10 +180,12 @@ export function presetsPage(rt: Runtime): Hono<DashEnv> {
           <PresetsTable ctx={ctx} presets={presets} />
         )}
         {admin ? (
-          <div class="card">
-            <h2>Create a preset</h2>
-            <PresetForm ctx={ctx} action={`${ctx.base}/settings/presets`} values={opts.values ?? EMPTY} submit="Create preset" error={opts.values ? opts.error : undefined} />
-          </div>
+          <>
+            <h2 class="section-title">Create a preset</h2>
+            <div class="card">
+              <PresetForm ctx={ctx} action={`${ctx.base}/settings/presets`} values={opts.values ?? EMPTY} submit="Create preset" error={opts.values ? opts.error : undefined} />
+            </div>
+          </>
         ) : null}
       </AppLayout>,
       opts.status ?? 200,
