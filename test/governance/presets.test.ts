@@ -129,6 +129,14 @@ describe.each(ENGINES)('a key narrowed to a preset on %s', (engine) => {
     const s = JSON.stringify((await call(noPii, 'search_schema', { source, pattern: '%' })).structuredContent);
     for (const hidden of ['ssn', 'email', 'customer_export', 'secrets']) expect(s).not.toContain(hidden);
     expect(s).toContain('customer_directory');
+    // The schema resource, read the same way.
+    const uri = `sequel://sources/${encodeURIComponent(source)}/schema`;
+    const narrowText = JSON.stringify(await noPii.readResource({ uri }));
+    const fullText = JSON.stringify(await plain.readResource({ uri }));
+    expect(fullText).toContain('ssn');
+    expect(fullText).toContain('customer_export');
+    for (const hidden of ['ssn', 'email', 'customer_export', 'secrets']) expect(narrowText).not.toContain(hidden);
+    expect(narrowText).toContain('customer_directory');
   });
 
   it('records the refusal with the rule and the preset that fired', async () => {
