@@ -125,5 +125,20 @@ describe('Policy presets in the dashboard', () => {
     const inUse = await call('owner', 'POST', `${base}/${(await ts.rt.store.presets.byName(alphaId, 'no-pii'))!.id}/remove`);
     expect(inUse.status).toBe(409);
     expect(inUse.body).toContain('in use by 1 API key');
+
+    // The key's preset changed later, from the keys page: only by whoever may see the key.
+    const id = (await ts.rt.store.apiKeys.list(alphaId)).find((k) => k.name === 'bi tool')!.id;
+    const page = await call('member', 'GET', `/app/alpha/settings/keys/${id}/preset`);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/<option value="no-pii" selected="">/);
+    expect((await call('outsider', 'GET', `/app/beta/settings/keys/${id}/preset`)).status).toBe(404);
+    expect((await call('outsider', 'POST', `/app/beta/settings/keys/${id}/preset`, { preset: '' })).status).toBe(404);
+    expect((await call('member', 'POST', `/app/alpha/settings/keys/${id}/preset`, { preset: 'beta-only' })).status).toBe(400);
+    const cleared = await call('member', 'POST', `/app/alpha/settings/keys/${id}/preset`, { preset: '' });
+    expect(cleared.status).toBe(303);
+    expect(cleared.location).toBe('/app/alpha/settings/keys?ok=key-preset');
+    expect(JSON.stringify((await ask('SELECT email FROM people')).json)).toContain('ada@secret.example');
+    const removed = await call('owner', 'POST', `${base}/${(await ts.rt.store.presets.byName(alphaId, 'no-pii'))!.id}/remove`);
+    expect(removed.status).toBe(303);
   });
 });

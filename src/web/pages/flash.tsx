@@ -10,6 +10,7 @@ const MESSAGES: Record<string, string> = {
   joined: 'Welcome! You joined the organization.',
   'org-created': 'Organization created. You are its owner.',
   'key-revoked': 'The key was revoked. Clients using it get 401 from their next request.',
+  'key-preset': 'The key’s policy preset was changed. It counts from the key’s next request.',
   'app-revoked': 'The app was disconnected. Its next request fails.',
   'role-changed': 'Role changed.',
   'member-removed': 'Member removed.',

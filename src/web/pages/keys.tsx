@@ -5,7 +5,7 @@
 import { Hono, type Context } from 'hono';
 import type { FC } from 'hono/jsx';
 import { AppError, httpStatusOf, NotFoundError, ValidationError } from '../../errors.js';
-import { createKey, keyPresetChoices, keySourceChoices, listKeys, revokeKey, type KeyView } from '../../ops/keys.js';
+import { createKey, keyPresetChoices, keySourceChoices, listKeys, revokeKey, setKeyPreset, type KeyView } from '../../ops/keys.js';
 import { can } from '../../ops/permissions.js';
 import type { Runtime } from '../../runtime.js';
 import type { DashEnv } from '../env.js';
@@ -137,7 +137,12 @@ const KeysTable: FC<{ ctx: PageCtx; keys: KeyView[]; all: boolean }> = ({ ctx, k
               <Time iso={k.expires_at} never="Never" />
             </td>
             <td class="hide-phone">{k.sources ? k.sources.join(', ') : 'All'}</td>
-            <td class="hide-phone">{k.preset ?? 'None'}</td>
+            <td class="hide-phone">
+              {k.preset ?? 'None'}{' '}
+              <a class="small" href={`${ctx.base}/settings/keys/${k.id}/preset`} aria-label={`Change the policy preset of ${k.name}`}>
+                Change
+              </a>
+            </td>
             <td class="actions">
               <ConfirmDialog
                 id={`revoke-${k.id}`}
@@ -260,6 +265,52 @@ export function keysPage(rt: Runtime): Hono<DashEnv> {
       if (err instanceof AppError && httpStatusOf(err) === 400) return createPage(c, { error: err.message, name, status: 400 });
       throw err;
     }
+  });
+
+  /** Narrowing a key to another preset (or none) later: counts from the key's next request. */
+  app.get('/:id/preset', async (c) => {
+    const ctx = c.get('ctx');
+    const key = (await listKeys(rt, ctx.actor)).find((k) => k.id === c.req.param('id'));
+    if (!key) throw new NotFoundError('No such key.');
+    const presets = await keyPresetChoices(rt, ctx.actor);
+    return render(
+      c,
+      <AppLayout ctx={ctx} title="Key preset">
+        <PageHead title={`Policy preset of ${key.name}`} description="The key's next request is judged by every source's policy intersected with the preset chosen here." />
+        <div class="card">
+          <form method="post" action={`${ctx.base}/settings/keys/${key.id}/preset`}>
+            <Csrf token={ctx.csrf} />
+            <div class="field">
+              <label for="key-preset">Policy preset</label>
+              <select id="key-preset" name="preset">
+                <option value="" selected={key.preset === null}>
+                  None: what each source’s policy allows
+                </option>
+                {presets.map((x) => (
+                  <option value={x.name} selected={key.preset === x.name}>
+                    {x.name}
+                    {x.description ? ` — ${x.description}` : ''}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div class="row">
+              <a class="btn secondary" href={`${ctx.base}/settings/keys`}>
+                Cancel
+              </a>
+              <button type="submit">Save</button>
+            </div>
+          </form>
+        </div>
+      </AppLayout>,
+    );
+  });
+
+  app.post('/:id/preset', async (c) => {
+    const ctx = c.get('ctx');
+    const form = await c.req.parseBody();
+    await setKeyPreset(rt, ctx.actor, c.req.param('id'), typeof form.preset === 'string' && form.preset ? form.preset : null);
+    return c.redirect(`${ctx.base}/settings/keys?ok=key-preset`, 303);
   });
 
   app.get('/:id/revoke', async (c) => {
