@@ -334,7 +334,7 @@ function policyKey(source: SourceRecord): string {
 const PER_CATALOG = 32;
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  if (map.size >= PER_CATALOG) map.delete(map.keys().next().value!);
+  if (!map.has(key) && map.size >= PER_CATALOG) map.delete(map.keys().next().value!);
   map.set(key, value);
 }
 

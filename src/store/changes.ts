@@ -1,7 +1,7 @@
 /**
  * The change epoch (migration 006): a counter every write that can change a credential, a membership or
  * a source moves in its own transaction, as does (migration 011) every write to the org-written
- * descriptions. The request path reads it on every call and reuses what it cached at the same epoch;
+ * descriptions and (migration 012) every write to policy presets and to a key's or authorization's preset. The request path reads it on every call and reuses what it cached at the same epoch;
  * anything cached at another epoch is read again. The read is one single-row
  * primary-key lookup: synchronous on the embedded SQLite file (microseconds, no Kysely), one round trip
  * on PostgreSQL in place of the credential and source queries it saves.

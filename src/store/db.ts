@@ -56,7 +56,7 @@ export interface ApiKeysTable {
   /** JSON array of source ids the key may reach; null = every source of the org. */
   source_ids: string | null;
   revoked_at: string | null;
-  /** The policy preset the key is narrowed to (policy_presets.id, same org); null = none. Migration 011. */
+  /** The policy preset the key is narrowed to (policy_presets.id, same org); null = none. Migration 012. */
   preset_id: string | null;
 }
 

@@ -43,7 +43,7 @@ export interface OAuthAuthorizationsTable {
   last_used_at: string | null;
   expires_at: string;
   revoked_at: string | null;
-  /** The policy preset chosen at consent (policy_presets.id, same org); null = none. Migration 011. */
+  /** The policy preset chosen at consent (policy_presets.id, same org); null = none. Migration 012. */
   preset_id: string | null;
 }
 

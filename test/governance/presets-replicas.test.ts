@@ -1,7 +1,7 @@
 /**
  * Policy presets with two replicas sharing a PostgreSQL store: a preset edited, or a key narrowed to
  * another preset, through one replica counts on the very next request to the other (both keep the key
- * and its preset cached under the store's change epoch; migration 011's triggers move it).
+ * and its preset cached under the store's change epoch; migration 012's triggers move it).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
  * Policy presets in the store, on both dialects: names unique per organization, another organization's
  * preset never found, a credential's preset read with it in the bearer lookup (a vanished or foreign one
  * reads as `missing`), and the change epoch moving on every write a credential cache must notice
- * (migration 011's triggers): a preset changed or removed, a key's or an authorization's preset changed.
+ * (migration 012's triggers): a preset changed or removed, a key's or an authorization's preset changed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, hashApiKey } from '../../src/auth/apiKeys.js';
@@ -20,7 +20,7 @@ describe.each(storeDialects(pgUp, 'sequel_presets'))('presets on $name', (dialec
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
     ({ store, cleanup } = await dialect.open());
-    expect(await store.migrate()).toContain('011_presets');
+    expect(await store.migrate()).toContain('012_presets');
   });
   afterAll(async () => {
     await cleanup?.();

@@ -17,7 +17,7 @@ import { m008GovernanceAudit } from './008_governance_audit.js';
 import { m009Prod2RateCounters } from './009_prod2_rate_counters.js';
 import { m010ResetPasswordLinks } from './010_reset_password_links.js';
 import { m011AnswersDescriptionsEpoch } from './011_answers_descriptions_epoch.js';
-import { m011Presets } from './011_presets.js';
+import { m012Presets } from './012_presets.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -33,7 +33,7 @@ const ALL: Array<[string, DialectMigration]> = [
   ['009_prod2_rate_counters', m009Prod2RateCounters],
   ['010_reset_password_links', m010ResetPasswordLinks],
   ['011_answers_descriptions_epoch', m011AnswersDescriptionsEpoch],
-  ['011_presets', m011Presets],
+  ['012_presets', m012Presets],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -14,7 +14,7 @@ import type { Dialect } from '../db.js';
  * `restrict` would also count revoked keys. Removal is refused while a live credential uses the preset
  * (src/store/presets.ts), and a credential whose preset is gone anyway is refused at authentication.
  */
-export async function m011Presets(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+export async function m012Presets(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema
     .createTable('policy_presets')
     .addColumn('id', 'text', (c) => c.primaryKey())
