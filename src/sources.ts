@@ -80,7 +80,8 @@ export interface SourceInput {
   policy?: Partial<SourcePolicy> | undefined;
 }
 
-function assertPolicy(p: Partial<SourcePolicy>): void {
+/** Validates the policy fields given (the same checks for a source policy and a policy preset). */
+export function assertPolicy(p: Partial<SourcePolicy>): void {
   const positive = (v: unknown, what: string, max: number) => {
     if (v === undefined) return;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new ValidationError(`${what} must be an integer from 1 to ${max}`);
@@ -199,18 +200,6 @@ export async function addSource(store: Store, keys: ServerKeys, orgId: string, i
     secret: prepared.secret,
     policy: input.policy,
   });
-}
-
-/**
- * Changes the governance part of a source's policy (allowed schemas, hidden tables and columns, masks);
- * validated like a new source's policy. Takes effect on the next tool call (the policy is versioned with
- * the source).
- */
-export async function setSourcePolicy(store: Store, orgId: string, sourceName: string, patch: Partial<SourcePolicy>): Promise<SourceRecord> {
-  assertPolicy(patch);
-  const source = await store.sources.byName(orgId, sourceName);
-  if (!source) throw new ValidationError(`no source "${sourceName}"`);
-  return store.sources.update(orgId, source.id, { policy: patch });
 }
 
 /** `a, b,c` → ['a', 'b', 'c']; an empty string clears the list. */
