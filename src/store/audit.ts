@@ -19,7 +19,7 @@ export interface AuditFilter {
   /** ISO time bounds. */
   since?: string | undefined;
   until?: string | undefined;
-  /** Entries older than this id (paging backwards from the newest). */
+  /** Entries after this one in the page order (newest first by time, then id): the last one shown. */
   beforeId?: number | undefined;
   limit?: number | undefined;
 }
@@ -80,8 +80,12 @@ export class AuditLog {
   }
 
   /**
-   * The filtered page query, newest first (keyset on `id`). Exposed so tests can read the database's
-   * plan for it. Each equality filter has an `(org_id, <column>, id)` index (migration 004).
+   * The filtered page query, newest first: by time, then id (entries written together, or replayed from
+   * the journal, share or reorder times). Keyset on `(at, id)`: the cursor is the id of the last entry
+   * shown, and its time is read in the query itself, so a page deep in the log or in a time range costs
+   * what the first page costs. Each equality filter has an `(org_id, <column>, at, id)` index and no filter
+   * `(org_id, at, id)` (migration 012), which serve the time range, the cursor and the order at once.
+   * Exposed so tests can read the database's plan for it.
    */
   listQuery(f: AuditFilter): SelectQueryBuilder<DB, 'audit_log', AuditLogTable> {
     let q = this.db.selectFrom('audit_log').selectAll().where('org_id', '=', f.orgId);
@@ -94,8 +98,19 @@ export class AuditLog {
     else if (f.outcome) q = q.where('outcome', '=', f.outcome);
     if (f.since) q = q.where('at', '>=', f.since);
     if (f.until) q = q.where('at', '<', f.until);
-    if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
-    return q.orderBy('id', 'desc').limit(Math.min(Math.max(f.limit ?? 100, 1), 10_000)) as unknown as SelectQueryBuilder<DB, 'audit_log', AuditLogTable>;
+    if (f.beforeId !== undefined) {
+      const beforeId = f.beforeId;
+      // The cursor entry's time, from this organization only. A cursor that names no entry here (another
+      // organization's, or pruned since, and with it everything older) leaves nothing older to show.
+      const cursorAt = this.db.selectFrom('audit_log as cursor').select('cursor.at').where('cursor.id', '=', beforeId).where('cursor.org_id', '=', f.orgId);
+      // `at <= t AND (at < t OR id < c)` is `(at, id) < (t, c)` written so both planners bound the index
+      // range by `at` and check the id only among entries of the cursor's time.
+      q = q.where('at', '<=', cursorAt).where((eb) => eb.or([eb('at', '<', cursorAt), eb('id', '<', beforeId)]));
+    }
+    return q
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(f.limit ?? 100, 1), 10_000)) as unknown as SelectQueryBuilder<DB, 'audit_log', AuditLogTable>;
   }
 
   /** Newest first. */
