@@ -78,9 +78,9 @@ const filters = {
   'source + tool': { sourceId: 'src-6', tool: 'describe_table' },
 };
 
-/** @param {Record<string, unknown>} f */
-async function plan(f) {
-  const compiled = store.audit.listQuery(f).compile();
+/** @param {Record<string, unknown>} f @param {{ at: string, id: number } | undefined} cursor */
+async function plan(f, cursor) {
+  const compiled = store.audit.listQuery(f, cursor).compile();
   const text = pg ? `explain ${compiled.sql}` : `explain query plan ${compiled.sql}`;
   const r = await store.db.executeQuery({ ...compiled, sql: text });
   return r.rows.map((/** @type {Record<string, string>} */ x) => (pg ? x['QUERY PLAN'] : x.detail)?.trim()).join(' | ');
@@ -100,7 +100,7 @@ async function median(fn) {
 }
 
 const orgId = 'org-1';
-console.log(['filter', 'range', 'first page ms', 'next page ms', 'rows', 'plan'].join('\t'));
+console.log(['filter', 'range', 'first page ms', 'next page ms', 'rows', 'plan', 'next page plan'].join('\t'));
 for (const [fname, f] of Object.entries(filters)) {
   // src-6 only ever belongs to org-2 in the generated log.
   const org = fname === 'source + tool' ? 'org-2' : orgId;
@@ -111,7 +111,10 @@ for (const [fname, f] of Object.entries(filters)) {
     const cursor = first[49]?.id;
     const a = await median(() => store.audit.list(filter));
     const b = cursor === undefined ? NaN : await median(() => store.audit.list({ ...filter, beforeId: cursor }));
-    console.log([fname, rname, a, b, first.length, await plan(filter)].join('\t'));
+    // Builds before keyset on (at, id) page by id alone and have no cursorOf.
+    const at = cursor !== undefined && store.audit.cursorOf ? await store.audit.cursorOf(filter.orgId, cursor) : undefined;
+    const next = cursor === undefined ? '' : await plan({ ...filter, beforeId: cursor }, at);
+    console.log([fname, rname, a, b, first.length, await plan(filter, undefined), next].join('\t'));
   }
 }
 await store.close();
