@@ -16,7 +16,7 @@ import { isWorker, runPrimary, WorkerStartError } from './cluster.js';
 import { startServer, type RunningServer } from './server.js';
 import { OVERVIEW, helpFor } from './cliHelp.js';
 import { intOption, print, readStdin, required, table, UsageError } from './cliUtil.js';
-import { auditCommand, describeCommand, descriptionsCommand, sourcesCommand } from './cliData.js';
+import { auditCommand, describeCommand, descriptionsCommand, setPolicyCommand, sourcesCommand } from './cliData.js';
 import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
 import { createKey, listKeys, revokeKey, setKeyPreset } from './ops/keys.js';
 import { createPreset, getPreset, listPresets, removePreset, updatePreset, type PresetView } from './ops/presets.js';
@@ -24,7 +24,7 @@ import { addExistingMember, changeRole, createMember, listMembers, memberByEmail
 import { createOrg, listAllOrgs, orgBySlug, orgsOfPerson } from './ops/orgs.js';
 import { createResetLink, RESET_PATH } from './ops/passwordReset.js';
 import type { Actor, OperatorActor } from './ops/permissions.js';
-import { identityList, maskList, nameList, setSourcePolicy, sourceView, type SourcePolicy } from './sources.js';
+import { identityList, maskList, nameList, type SourcePolicy } from './sources.js';
 
 
 /** The command being run, so a usage error can show that command's page rather than the overview. */
@@ -393,11 +393,11 @@ async function main(argv: string[]): Promise<void> {
           const org = await orgBySlug(rt, required(v, 'org'));
           const patch = governanceFlags(v);
           if (Object.keys(patch).length === 0) throw new UsageError('sources policy needs --allowed-schemas, --hide-tables, --hide-columns, --mask, --identity-roles or --identity-required');
-          const s = await setSourcePolicy(rt.store, org.id, required(v, 'name'), patch);
+          const s = await setPolicyCommand(rt, { kind: 'operator', orgId: org.id }, org.slug, required(v, 'name'), patch);
           const p = s.policy;
           print(
             v,
-            sourceView(s),
+            s,
             [
               `policy of ${s.name}:`,
               `  allowed schemas: ${p.allowedSchemas.join(', ') || '(all)'}`,

@@ -10,9 +10,10 @@ import { ValidationError } from './errors.js';
 import type { OpsActor } from './ops/access.js';
 import { activityCsv, activityKeysMatching, activityUserByEmail, listActivity, type ActivityFilter } from './ops/activity.js';
 import { orgBySlug } from './ops/orgs.js';
-import { browseSchema, setDescription, type BrowsedTable, type SchemaBrowse } from './ops/schema.js';
-import { checkSource, createSource, deleteSource, listSources, sourceFormValues, updateSource, type ConnectionTest, type SourceForm, type SourceSummary } from './ops/sources.js';
+import { browseSchema, setDescription, updatePolicy, type BrowsedTable, type PolicyInput, type SchemaBrowse } from './ops/schema.js';
+import { checkSource, createSource, deleteSource, getSource, listSources, sourceFormValues, updateSource, type ConnectionTest, type SourceForm, type SourceSummary } from './ops/sources.js';
 import type { Runtime } from './runtime.js';
+import type { SourceView } from './sources.js';
 import { intOption, parseSince, print, readStdin, required, table, UsageError, type Values } from './cliUtil.js';
 
 async function operator(rt: Runtime, v: Values): Promise<{ actor: OpsActor; slug: string }> {
@@ -132,6 +133,17 @@ export async function sourcesCommand(rt: Runtime, v: Values, sub: string | undef
     await deleteSource(rt, actor, s.id, s.name);
     print(v, { removed: s.name }, `removed ${s.name}`);
   } else throw new UsageError(`unknown command: sources ${sub ?? ''}`);
+}
+
+/**
+ * `sequel sources policy`: the Policy tab's operation (the flags given change, the rest stays), then the
+ * source as `sources list` shows it, without the status.
+ */
+export async function setPolicyCommand(rt: Runtime, actor: OpsActor, slug: string, name: string, patch: PolicyInput): Promise<SourceView> {
+  const s = await sourceByName(rt, actor, slug, name);
+  await updatePolicy(rt, actor, s.id, patch);
+  const { status: _status, ...view } = await getSource(rt, actor, s.id);
+  return view;
 }
 
 /** A table of a browsed schema by `table` or `schema.table`; the default schema wins for a bare name. */

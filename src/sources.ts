@@ -202,18 +202,6 @@ export async function addSource(store: Store, keys: ServerKeys, orgId: string, i
   });
 }
 
-/**
- * Changes the governance part of a source's policy (allowed schemas, hidden tables and columns, masks);
- * validated like a new source's policy. Takes effect on the next tool call (the policy is versioned with
- * the source).
- */
-export async function setSourcePolicy(store: Store, orgId: string, sourceName: string, patch: Partial<SourcePolicy>): Promise<SourceRecord> {
-  assertPolicy(patch);
-  const source = await store.sources.byName(orgId, sourceName);
-  if (!source) throw new ValidationError(`no source "${sourceName}"`);
-  return store.sources.update(orgId, source.id, { policy: patch });
-}
-
 /** `a, b,c` → ['a', 'b', 'c']; an empty string clears the list. */
 export function nameList(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter(Boolean);

@@ -98,6 +98,25 @@ describe('sequel CLI', () => {
     expect(JSON.parse(clear.stdout).policy).toMatchObject({ hiddenTables: [], hiddenColumns: [], maskedColumns: [], identityRoles: [], identityRequired: false });
   });
 
+  it('refuses a policy for an unknown source or organization, a malformed name, or no change, and changes nothing', async () => {
+    const before = JSON.parse((await sequel(['sources', 'list', '--org', 'acme', '--json'])).stdout) as Array<{ name: string; policy: unknown }>;
+    const ghost = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'ghost', '--hide-tables', 'numbers']);
+    expect(ghost.code).toBe(1);
+    expect(ghost.stderr).toContain('no source "ghost" in acme');
+    const org = await sequel(['sources', 'policy', '--org', 'nowhere', '--name', 'shop', '--hide-tables', 'numbers']);
+    expect(org.code).toBe(1);
+    expect(org.stderr).toContain('nowhere');
+    // The same rule as the dashboard's Policy tab: a hidden table is schema.table or table.
+    const dotted = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop', '--hide-tables', 'a.b.c']);
+    expect(dotted.code).toBe(1);
+    expect(dotted.stderr).toContain('hidden table "a.b.c" must be written schema.table or table');
+    const nothing = await sequel(['sources', 'policy', '--org', 'acme', '--name', 'shop']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('sources policy needs --allowed-schemas');
+    const after = JSON.parse((await sequel(['sources', 'list', '--org', 'acme', '--json'])).stdout) as Array<{ name: string; policy: unknown }>;
+    expect(after.find((s) => s.name === 'shop')!.policy).toEqual(before.find((s) => s.name === 'shop')!.policy);
+  });
+
   it.skipIf(!pgUp)('adds a PostgreSQL source from fields with the password on stdin, never showing it', async () => {
     const r = await sequel(
       ['sources', 'add', '--org', 'acme', '--name', 'pg', '--engine', 'postgres', '--db-host', '127.0.0.1', '--db-port', '5432', '--db-user', 'postgres', '--database', 'postgres', '--password-stdin', '--tls', 'disable', '--connect-timeout-ms', '3000', '--pool-max', '2', '--json'],

@@ -8,7 +8,8 @@ import type { Catalog, CatalogColumn, CatalogIndex, CatalogTable } from '../conn
 import { NotFoundError, ValidationError } from '../errors.js';
 import { compileGovernance } from '../governance/policy.js';
 import { applyPolicy, viewQuery } from '../mcp/context.js';
-import type { SourcePolicy, SourceRecord } from '../store/sources.js';
+import { assertPolicy } from '../sources.js';
+import type { ColumnMask, IdentityRole, SourcePolicy, SourceRecord } from '../store/sources.js';
 import { currentRole, isAdmin, requireCan, userIdOf, type OpsActor, type OpsDeps } from './access.js';
 
 export interface BrowsedColumn extends CatalogColumn {
@@ -132,39 +133,51 @@ export async function setDescription(deps: OpsDeps, actor: OpsActor, id: string,
   await deps.store.descriptions.set(source.id, { schema: table.schema, table: table.name, column, description: input.description }, userIdOf(actor));
 }
 
+/**
+ * A change to a source's governance policy: a field left out keeps its stored value, a list given
+ * replaces the stored one (an empty list clears it). The dashboard's Policy tab sends the lists it shows;
+ * `sequel sources policy` sends the flags given.
+ */
 export interface PolicyInput {
-  allowedSchemas: string[];
-  /** `schema.table` */
-  hiddenTables: string[];
-  /** `schema.table.column` */
-  hiddenColumns: string[];
+  allowedSchemas?: string[] | undefined;
+  /** `schema.table` or `table` (default schema); `*` matches any run of characters. */
+  hiddenTables?: string[] | undefined;
+  /** `schema.table.column`, `table.column`, or a column name or pattern for every table (`ssn`, `*email*`). */
+  hiddenColumns?: string[] | undefined;
+  maskedColumns?: ColumnMask[] | undefined;
+  identityRoles?: IdentityRole[] | undefined;
+  identityRequired?: boolean | undefined;
   allowUserFunctions?: boolean | undefined;
 }
 
-function clean(list: string[], parts: number, what: string): string[] {
+/** Trimmed, without blanks and repeats (first one kept, order as given), each with at most `parts` dotted parts. */
+function clean(list: string[], parts: number, what: string, form: string): string[] {
   const out = new Set<string>();
   for (const raw of list) {
     const v = raw.trim();
     if (!v) continue;
-    if (v.length > 400) throw new ValidationError(`${what} "${v.slice(0, 40)}…" is too long`);
+    if (v.length > 300) throw new ValidationError(`${what} "${v.slice(0, 40)}…" is too long`);
     // Dots inside names are rare; the policy format is dotted, as the CLI and applyPolicy read it.
-    if (v.split('.').length !== parts && !(parts > 1 && v.split('.').length === parts - 1)) {
-      throw new ValidationError(`${what} "${v}" must be written ${parts === 2 ? 'schema.table' : 'schema.table.column'}`);
-    }
+    if (v.split('.').length > parts) throw new ValidationError(`${what} "${v}" must be written ${form}`);
     out.add(v);
   }
-  return [...out].sort();
+  return [...out];
 }
 
 export async function updatePolicy(deps: OpsDeps, actor: OpsActor, id: string, input: PolicyInput): Promise<SourcePolicy> {
   await requireCan(deps, actor, 'sources.write');
   const source = await requireSource(deps, actor, id);
   const policy: Partial<SourcePolicy> = {
-    allowedSchemas: clean(input.allowedSchemas, 1, 'allowed schema'),
-    hiddenTables: clean(input.hiddenTables, 2, 'hidden table'),
-    hiddenColumns: clean(input.hiddenColumns, 3, 'hidden column'),
+    ...(input.allowedSchemas !== undefined ? { allowedSchemas: clean(input.allowedSchemas, 1, 'allowed schema', 'as a schema name without dots') } : {}),
+    ...(input.hiddenTables !== undefined ? { hiddenTables: clean(input.hiddenTables, 2, 'hidden table', 'schema.table or table') } : {}),
+    ...(input.hiddenColumns !== undefined ? { hiddenColumns: clean(input.hiddenColumns, 3, 'hidden column', 'schema.table.column, table.column or column') } : {}),
+    ...(input.maskedColumns !== undefined ? { maskedColumns: input.maskedColumns } : {}),
+    ...(input.identityRoles !== undefined ? { identityRoles: input.identityRoles } : {}),
+    ...(input.identityRequired !== undefined ? { identityRequired: input.identityRequired } : {}),
     ...(input.allowUserFunctions !== undefined ? { allowUserFunctions: input.allowUserFunctions } : {}),
   };
+  // The same checks as a new source's policy (mask modes, identity role shapes, booleans).
+  assertPolicy(policy);
   const updated = await deps.store.sources.update(actor.orgId, source.id, { policy });
   return updated.policy;
 }

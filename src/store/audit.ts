@@ -19,9 +19,15 @@ export interface AuditFilter {
   /** ISO time bounds. */
   since?: string | undefined;
   until?: string | undefined;
-  /** Entries older than this id (paging backwards from the newest). */
+  /** Entries after this one in the page order (newest first by time, then id): the last one shown. */
   beforeId?: number | undefined;
   limit?: number | undefined;
+}
+
+/** A position in the page order (newest first by time, then id): the last entry shown. */
+export interface AuditCursor {
+  at: string;
+  id: number;
 }
 
 /** One day of the overview: calls per source, failures, and the 95th-percentile duration. */
@@ -80,10 +86,14 @@ export class AuditLog {
   }
 
   /**
-   * The filtered page query, newest first (keyset on `id`). Exposed so tests can read the database's
-   * plan for it. Each equality filter has an `(org_id, <column>, id)` index (migration 004).
+   * The filtered page query, newest first: by time, then id (entries written together, or replayed from
+   * the journal, share or reorder times). Keyset on `(at, id)` from `cursor`, the last entry shown, so a
+   * page deep in the log or in a time range costs what the first page costs. Each equality filter has an
+   * `(org_id, <column>, at, id)` index and no filter `(org_id, at, id)` (migration 012), which serve the
+   * time range, the cursor and the order in one index walk. `f.beforeId` is read by `list`, which looks
+   * the cursor up; exposed so tests can read the database's plan.
    */
-  listQuery(f: AuditFilter): SelectQueryBuilder<DB, 'audit_log', AuditLogTable> {
+  listQuery(f: AuditFilter, cursor?: AuditCursor): SelectQueryBuilder<DB, 'audit_log', AuditLogTable> {
     let q = this.db.selectFrom('audit_log').selectAll().where('org_id', '=', f.orgId);
     if (f.tool) q = q.where('tool', '=', f.tool);
     if (f.sourceId) q = q.where('source_id', '=', f.sourceId);
@@ -94,13 +104,35 @@ export class AuditLog {
     else if (f.outcome) q = q.where('outcome', '=', f.outcome);
     if (f.since) q = q.where('at', '>=', f.since);
     if (f.until) q = q.where('at', '<', f.until);
-    if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
-    return q.orderBy('id', 'desc').limit(Math.min(Math.max(f.limit ?? 100, 1), 10_000)) as unknown as SelectQueryBuilder<DB, 'audit_log', AuditLogTable>;
+    if (cursor) {
+      // A row comparison, which both planners use as the index range after the equality columns (an OR of
+      // `at < t` and `id < c` makes SQLite sort instead). The cursor's time is a value, not a subquery:
+      // PostgreSQL plans an unknown bound as a narrow range and then sorts a month of entries.
+      q = q.where((eb) => eb(eb.refTuple('at', 'id'), '<', eb.tuple(cursor.at, cursor.id)));
+    }
+    return q
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(f.limit ?? 100, 1), 10_000)) as unknown as SelectQueryBuilder<DB, 'audit_log', AuditLogTable>;
   }
 
-  /** Newest first. */
+  /**
+   * The position of entry `id` in this organization's log. Undefined for another organization's entry or
+   * one pruned since (and with it everything older): then there is no older page.
+   */
+  async cursorOf(orgId: string, id: number): Promise<AuditCursor | undefined> {
+    const row = await this.db.selectFrom('audit_log').select(['at', 'id']).where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+    return row ? { at: row.at, id: Number(row.id) } : undefined;
+  }
+
+  /** Newest first; after `f.beforeId` when given. */
   async list(f: AuditFilter): Promise<AuditRecord[]> {
-    const rows = await this.listQuery(f).execute();
+    let cursor: AuditCursor | undefined;
+    if (f.beforeId !== undefined) {
+      cursor = await this.cursorOf(f.orgId, f.beforeId);
+      if (!cursor) return [];
+    }
+    const rows = await this.listQuery(f, cursor).execute();
     return rows.map((r) => ({ ...r, id: Number(r.id), row_count: r.row_count === null ? null : Number(r.row_count), duration_ms: Number(r.duration_ms) }));
   }
 

@@ -114,7 +114,11 @@ describe.skipIf(!pgUp)('schema browser, playground and activity on PostgreSQL', 
     expect(seen.full).toBe(false);
     expect(seen.schemas.map((s) => s.name)).toEqual(['public']);
     expect(JSON.stringify(seen)).not.toContain('ssn');
-    await updatePolicy(ts.rt, owner, sourceId, { allowedSchemas: [], hiddenTables: [], hiddenColumns: [] });
+    // A field left out keeps its value (the CLI sends only its flags); a column pattern for every table is accepted.
+    const patched = await updatePolicy(ts.rt, owner, sourceId, { hiddenColumns: ['public.customers.ssn', '*secret*'], maskedColumns: [{ column: 'email', mode: 'hash' }] });
+    expect(patched).toMatchObject({ allowedSchemas: ['public'], hiddenColumns: ['public.customers.ssn', '*secret*'], maskedColumns: [{ column: 'email', mode: 'hash' }] });
+    await expect(updatePolicy(ts.rt, owner, sourceId, { maskedColumns: [{ column: 'email', mode: 'scramble' as 'hash' }] })).rejects.toBeInstanceOf(ValidationError);
+    await updatePolicy(ts.rt, owner, sourceId, { allowedSchemas: [], hiddenTables: [], hiddenColumns: [], maskedColumns: [] });
   });
 
   it('the playground runs through the tool path: rows, caps, the guard, and an audit entry marked playground', async () => {

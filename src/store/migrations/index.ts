@@ -18,6 +18,7 @@ import { m009Prod2RateCounters } from './009_prod2_rate_counters.js';
 import { m010ResetPasswordLinks } from './010_reset_password_links.js';
 import { m011AnswersDescriptionsEpoch } from './011_answers_descriptions_epoch.js';
 import { m012Presets } from './012_presets.js';
+import { m013ActivityRangeIndexes } from './013_activity_range_indexes.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -34,6 +35,7 @@ const ALL: Array<[string, DialectMigration]> = [
   ['010_reset_password_links', m010ResetPasswordLinks],
   ['011_answers_descriptions_epoch', m011AnswersDescriptionsEpoch],
   ['012_presets', m012Presets],
+  ['013_activity_range_indexes', m013ActivityRangeIndexes],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
