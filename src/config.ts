@@ -14,6 +14,11 @@ export interface Config {
   databaseUrl: string | undefined;
   /** The server key (base64 or hex of 32 bytes) from the environment; generated into dataDir when absent. */
   secretKey: string | undefined;
+  /**
+   * Older server keys still accepted for reading (SEQUEL_SECRET_KEY_PREVIOUS, comma-separated) while
+   * a rotation is under way; nothing new is written under them.
+   */
+  secretKeyPrevious: string | undefined;
   host: string;
   port: number;
   /**
@@ -178,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     dataDir,
     databaseUrl: env.SEQUEL_DATABASE_URL?.trim() || undefined,
     secretKey: env.SEQUEL_SECRET_KEY?.trim() || undefined,
+    secretKeyPrevious: env.SEQUEL_SECRET_KEY_PREVIOUS?.trim() || undefined,
     host,
     port,
     publicUrl: publicBase,
