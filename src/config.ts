@@ -67,6 +67,12 @@ export interface Config {
    * stateless replica of the others sharing the store; 1 serves in the one process.
    */
   workers: number;
+  /**
+   * How many hosts run `sequel serve` on this store (SEQUEL_REPLICAS; 1). Only for the sizing check:
+   * each worker of each replica holds its own pool per source, so adding a source warns when
+   * pool size × workers × replicas would not fit under the database's connection limit.
+   */
+  replicas: number;
   /** OAuth access-token lifetime in seconds (SEQUEL_ACCESS_TOKEN_TTL; BRIEF §1: one hour). */
   accessTokenTtlSeconds: number;
   /** OAuth refresh-token lifetime in seconds, renewed at every rotation (SEQUEL_REFRESH_TOKEN_TTL; 30 days). */
@@ -201,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     shutdownGraceSeconds: intEnv(env, 'SEQUEL_SHUTDOWN_GRACE_SECONDS', 20),
     oauth: env.SEQUEL_OAUTH !== '0' && env.SEQUEL_OAUTH !== 'false',
     workers: Math.max(1, intEnv(env, 'SEQUEL_WORKERS', os.availableParallelism())),
+    replicas: Math.max(1, intEnv(env, 'SEQUEL_REPLICAS', 1)),
     accessTokenTtlSeconds: Math.max(1, intEnv(env, 'SEQUEL_ACCESS_TOKEN_TTL', 3600)),
     refreshTokenTtlSeconds: Math.max(60, intEnv(env, 'SEQUEL_REFRESH_TOKEN_TTL', 30 * 86400)),
     refreshGraceSeconds: intEnv(env, 'SEQUEL_REFRESH_GRACE_SECONDS', 30),

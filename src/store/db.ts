@@ -128,6 +128,8 @@ export interface SourceChecksTable {
   table_count: number | null;
   /** JSON array of least-privilege warnings; null when not checked. */
   privilege_warnings: string | null;
+  /** JSON array of sizing warnings (migration 012); null when not checked. */
+  sizing_warnings: string | null;
 }
 
 export interface SettingsTable {

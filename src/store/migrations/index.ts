@@ -17,7 +17,7 @@ import { m008GovernanceAudit } from './008_governance_audit.js';
 import { m009Prod2RateCounters } from './009_prod2_rate_counters.js';
 import { m010ResetPasswordLinks } from './010_reset_password_links.js';
 import { m011AnswersDescriptionsEpoch } from './011_answers_descriptions_epoch.js';
-import { m012RotateKeyIds } from './012_rotate_key_ids.js';
+import { m012RotateKeyIdsSizing } from './012_rotate_key_ids_sizing.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -33,7 +33,7 @@ const ALL: Array<[string, DialectMigration]> = [
   ['009_prod2_rate_counters', m009Prod2RateCounters],
   ['010_reset_password_links', m010ResetPasswordLinks],
   ['011_answers_descriptions_epoch', m011AnswersDescriptionsEpoch],
-  ['012_rotate_key_ids', m012RotateKeyIds],
+  ['012_rotate_key_ids_sizing', m012RotateKeyIdsSizing],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {
