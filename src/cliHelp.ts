@@ -181,7 +181,9 @@ policy sets what every tool may read (README "Governance"): schemas, hidden tabl
 value clears a list.
 
 add and update test the connection before saving (--skip-test to save anyway), and warn when the
-database account can do more than read (see README "Least-privilege roles"); test warns too.
+database account can do more than read (see README "Least-privilege roles"), or when the source's
+pools — --pool-max (default 5) × SEQUEL_WORKERS × SEQUEL_REPLICAS — would not fit under the database's
+connection limit for the account (docs/deploy.md "Sizing"); test warns too.
 
 Examples:
   sequel sources add --org acme --name shop --engine sqlite --url ./shop.sqlite --description "Web shop"

@@ -156,7 +156,7 @@ export class ServerKeys {
       if (!k) {
         throw new AppError(
           'DECRYPT_FAILED',
-          `an encrypted credential is under server key ${parts[1]}, which is not in this server's key ring (${this.ids().join(', ')}); add that key to SEQUEL_SECRET_KEY_PREVIOUS`,
+          `an encrypted credential could not be decrypted: it is under server key ${parts[1]}, which is not in this server's key ring (${this.ids().join(', ')}); add that key to SEQUEL_SECRET_KEY_PREVIOUS`,
         );
       }
       candidates = [k];

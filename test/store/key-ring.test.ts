@@ -44,7 +44,7 @@ describe('ServerKeys ring', () => {
       }
       return '';
     })();
-    expect(err).toContain(`under server key ${onlyA.id}, which is not in this server's key ring (${onlyB.id})`);
+    expect(err).toContain(`could not be decrypted: it is under server key ${onlyA.id}, which is not in this server's key ring (${onlyB.id})`);
     expect(err).not.toContain(A.toString('base64'));
     expect(err).not.toContain(A.toString('hex'));
   });
