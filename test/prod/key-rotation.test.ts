@@ -87,6 +87,18 @@ function cli(env: NodeJS.ProcessEnv, args: string[], input?: string): { status: 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same, without blocking this process (so queries can run meanwhile). */
+function cliAsync(env: NodeJS.ProcessEnv, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SEQUEL_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 /** A query through the source, answered (not a tool error) by this replica. */
 async function expectAnswers(replica: Replica, key: string, source: string): Promise<void> {
   const r = await rawToolCall(`${replica.url}/mcp`, key, 'run_query', { source, sql: 'select 41 + 1 as n' });
@@ -167,8 +179,16 @@ describe('sequel rotate-server-key', () => {
       await expectAnswers(r2, used, 'warehouse');
     }
 
-    // (b) re-encrypt while both serve.
-    const rotate = cli(env(0, ring), ['rotate-server-key']);
+    // (b) re-encrypt while both serve: queries to both replicas run until the command is done, and none fails.
+    const running = cliAsync(env(0, ring), ['rotate-server-key']);
+    let done = false;
+    void running.then(() => (done = true));
+    let answered = 0;
+    while (!done || answered < 4) {
+      await expectAnswers(answered % 2 ? r2 : r1, used, 'warehouse');
+      answered++;
+    }
+    const rotate = await running;
     expect(rotate.stderr).toBe('');
     expect(rotate.status).toBe(0);
     const a = new ServerKeys(Buffer.from(KEY_A, 'hex'));
