@@ -23,6 +23,8 @@ import { createPreset, getPreset, listPresets, removePreset, updatePreset, type 
 import { addExistingMember, changeRole, createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
 import { createOrg, listAllOrgs, orgBySlug, orgsOfPerson } from './ops/orgs.js';
 import { createResetLink, RESET_PATH } from './ops/passwordReset.js';
+import { rotateServerKey, type RotationCounts, type RotationReport } from './ops/serverKey.js';
+import { generateServerKey } from './secrets.js';
 import type { Actor, OperatorActor } from './ops/permissions.js';
 import { identityList, maskList, nameList, type SourcePolicy } from './sources.js';
 
@@ -77,6 +79,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   csv: { type: 'boolean' },
   prune: { type: 'boolean' },
+  generate: { type: 'boolean' },
   'max-bytes': { type: 'string' },
   'max-rows-ceiling': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
@@ -137,6 +140,35 @@ function urlFromFields(v: Values): string {
 
 
 
+
+/** The rotation report as text: counts, what could not be done, and what still depends on an old key. */
+async function rotationText(rt: Runtime, r: RotationReport): Promise<string> {
+  const c = (x: RotationCounts) =>
+    `${x.reencrypted} re-encrypted, ${x.alreadyCurrent} already under the current key` + (x.changedMeanwhile ? `, ${x.changedMeanwhile} changed meanwhile (run again)` : '');
+  const lines = [
+    `server key ring: current ${r.keyId}` + (r.previousKeyIds.length ? `, previous ${r.previousKeyIds.join(', ')}` : ' (no previous keys)'),
+    `source credentials: ${c(r.sources)}`,
+    `OAuth client secrets and sessions: ${c(r.oauthSecrets)}`,
+  ];
+  for (const f of r.failed) lines.push(`could not re-encrypt ${f.table} ${f.id}: ${f.reason}`);
+  lines.push(
+    r.complete
+      ? `every stored secret is under ${r.keyId}; the store requires it` + (r.storeKeyBefore !== r.keyId ? ` from now on (it required ${r.storeKeyBefore})` : '')
+      : `not finished: the store still requires ${r.storeKeyBefore}`,
+  );
+  if (r.apiKeysUnderOlderKeys.length === 0) {
+    lines.push('API keys: none depends on an older server key');
+  } else {
+    const slugs = new Map((await listAllOrgs(rt, { kind: 'operator' })).map((o) => [o.id, o.slug]));
+    lines.push(
+      `API keys still hashed under an older server key: ${r.apiKeysUnderOlderKeys.length}. They work while that key is in SEQUEL_SECRET_KEY_PREVIOUS`,
+      'and move to the current key at their next use; any not used by then stop working when you drop it:',
+      table([['ORG', 'KEY', 'SERVER KEY'], ...r.apiKeysUnderOlderKeys.map((k) => [slugs.get(k.orgId) ?? k.orgId, keyLabel(k), k.keyId])]),
+    );
+  }
+  lines.push('OAuth tokens and dashboard sessions issued before the new key are not counted (stored as hashes); they keep working while the old key is in the ring.');
+  return lines.join('\n');
+}
 
 async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   // Administrative commands work on the store directly; they need no OAuth provider (which takes a
@@ -303,6 +335,19 @@ async function main(argv: string[]): Promise<void> {
         const target = path.resolve(sub);
         const pages = await rt.store.backup(target);
         process.stdout.write(`wrote a copy of ${rt.store.location} to ${target} (${pages} pages)\n`);
+      });
+    case 'rotate-server-key':
+      if (sub) throw new UsageError(`rotate-server-key takes no arguments`);
+      if (v.generate) {
+        process.stdout.write(generateServerKey() + '\n');
+        return;
+      }
+      return withRuntime(config, async (rt) => {
+        const report = await rotateServerKey(rt, { kind: 'operator' });
+        print(v, report, await rotationText(rt, report));
+        if (!report.complete) {
+          throw new AppError('ROTATION_INCOMPLETE', 'some secrets are not under the current server key yet; see above, then run sequel rotate-server-key again');
+        }
       });
     case 'orgs':
       return withRuntime(config, async (rt) => {

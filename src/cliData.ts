@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import yaml from 'js-yaml';
+import type { SizingReport } from './connectors/limits.js';
 import type { PrivilegeReport } from './connectors/privileges.js';
 import type { TlsMode } from './connectors/types.js';
 import { ValidationError } from './errors.js';
@@ -39,6 +40,12 @@ function warnPrivileges(name: string, p: PrivilegeReport | null): void {
   lines.push('Sequel never writes, but an account that can turns any future escape into damage.');
   if (p.recommendation) lines.push('Create a read-only account instead and connect with it (README "Least-privilege roles"):', '', p.recommendation.trim(), '');
   process.stderr.write(lines.join('\n') + '\n');
+}
+
+/** The sizing warning (docs/deploy.md, "Sizing"), on stderr like the least-privilege one. */
+function warnSizing(name: string, s: SizingReport | null): void {
+  if (!s || s.warnings.length === 0) return;
+  process.stderr.write([`warning: the connection pools of "${name}" may not fit:`, ...s.warnings.map((w) => `  - ${w}`)].join('\n') + '\n');
 }
 
 function tlsOf(v: Values): { tlsMode?: TlsMode; tlsCa?: string } {
@@ -83,10 +90,11 @@ export async function sourcesCommand(rt: Runtime, v: Values, sub: string | undef
     const r = await createSource(rt, actor, form, { force: v['skip-test'] === true });
     if (!r.saved) throw new ValidationError(`could not connect, so the source was not saved: ${r.test.error?.message ?? 'unknown error'} (use --skip-test to save it anyway)`);
     warnPrivileges(form.name, r.test.privileges);
+    warnSizing(form.name, r.test.sizing);
     const s = r.source!;
     print(
       v,
-      { ...s, version: r.test.version, privileges: r.test.privileges },
+      { ...s, version: r.test.version, privileges: r.test.privileges, sizing: r.test.sizing },
       r.test.ok ? `added ${s.name} (${s.engine}, ${r.test.version})` : `added ${s.name} (${s.engine}; not reachable yet: ${r.test.error?.message ?? ''})`,
     );
   } else if (sub === 'list') {
@@ -108,6 +116,7 @@ export async function sourcesCommand(rt: Runtime, v: Values, sub: string | undef
       const t = await checkSource(rt, actor, s.id);
       results.push({ name: s.name, ...t });
       warnPrivileges(s.name, t.privileges);
+      warnSizing(s.name, t.sizing);
     }
     print(v, results, results.map((r) => `${r.name}: ${testLine(r)}`).join('\n'));
     if (results.some((r) => !r.ok)) process.exitCode = 1;
@@ -126,6 +135,7 @@ export async function sourcesCommand(rt: Runtime, v: Values, sub: string | undef
     const r = await updateSource(rt, actor, s.id, { ...form, ...changes }, { force: v['skip-test'] === true });
     if (!r.saved) throw new ValidationError(`the changed settings do not connect, so nothing was saved: ${r.test.error?.message ?? 'unknown error'} (use --skip-test to save them anyway)`);
     warnPrivileges(s.name, r.test.privileges);
+    warnSizing(s.name, r.test.sizing);
     const changed = Object.keys(changes).map((k) => (k === 'password' ? 'password' : k));
     print(v, { ...r.source, version: r.test.version, changed }, `updated ${s.name}: ${changed.join(', ')}${r.test.ok ? '' : ` (not reachable: ${r.test.error?.message ?? ''})`}`);
   } else if (sub === 'remove') {

@@ -9,6 +9,7 @@ Commands:
   serve            run the server (MCP endpoint, dashboard, OAuth)
   migrate          bring the store's schema up to date
   backup           write a consistent copy of the embedded (SQLite) store
+  rotate-server-key  re-encrypt stored secrets under the current server key (--generate: a new key)
   orgs             create and list organizations
   users            people: create, add to an organization, change role, reset password, remove
   keys             API keys: create (for a user), list, revoke
@@ -23,7 +24,7 @@ Commands:
 Run \`sequel help <command>\` for its options and examples.
 
 Every command uses the same store as the server: SEQUEL_DATA_DIR (default ./.sequel), or
-SEQUEL_DATABASE_URL with SEQUEL_SECRET_KEY. Other settings: SEQUEL_PUBLIC_URL, SEQUEL_HOST, SEQUEL_PORT,
+SEQUEL_DATABASE_URL with SEQUEL_SECRET_KEY (and SEQUEL_SECRET_KEY_PREVIOUS during a key rotation). Other settings: SEQUEL_PUBLIC_URL, SEQUEL_HOST, SEQUEL_PORT,
 SEQUEL_LOG_LEVEL, SEQUEL_WORKERS. Add --json to most commands for JSON on stdout. Exit status: 0 ok, 1 failed, 2 usage.`;
 
 const PAGES: Record<string, string> = {
@@ -60,6 +61,41 @@ up with pg_dump (see docs/deploy.md).
 Examples:
   sequel backup /backups/sequel-$(date +%F).db
   SEQUEL_DATA_DIR=/srv/sequel sequel backup /backups/sequel.db`,
+
+  'rotate-server-key': `Usage:
+  sequel rotate-server-key [--json]
+  sequel rotate-server-key --generate
+
+Re-encrypts every stored secret (source passwords, OAuth client secrets) under the current server key
+(SEQUEL_SECRET_KEY, or <SEQUEL_DATA_DIR>/server.key), reading them with any key of the ring
+(SEQUEL_SECRET_KEY_PREVIOUS: older keys, comma-separated). Safe while the servers run and safe to run
+again: what is already under the current key is left alone, and a run that was interrupted or found
+rows changed meanwhile is finished by the next one. When everything is under the current key, the
+store records it, and a server started without that key refuses to start.
+
+API keys are stored only as hashes, which cannot be recomputed without the keys: each moves to the
+current key the first time it is used while the old key is still in SEQUEL_SECRET_KEY_PREVIOUS. The
+command lists the live API keys still hashed under an older key; those stop working when you drop that
+key (have them used, or revoke them and issue new ones). OAuth tokens and dashboard sessions from before
+the rotation are not counted: they move to the new key as clients refresh and people sign in again.
+
+Procedure (docs/deploy.md, "Rotating the server key"):
+  1. sequel rotate-server-key --generate            prints a new key (or: openssl rand -base64 32)
+  2. every replica: SEQUEL_SECRET_KEY=<new> SEQUEL_SECRET_KEY_PREVIOUS=<old>; restart one at a time
+  3. sequel rotate-server-key                       (with the same two variables)
+  4. once no API key is listed (or you accept that they stop working): drop SEQUEL_SECRET_KEY_PREVIOUS
+     and restart one at a time
+
+Options:
+  --generate    print a new random key (base64 of 32 bytes) and change nothing
+  --json        the report as JSON
+
+Exit status: 0 when every secret is under the current key, 1 when some could not be re-encrypted (the
+report names them; nothing secret is printed).
+
+Examples:
+  sequel rotate-server-key --generate
+  SEQUEL_SECRET_KEY="$NEW" SEQUEL_SECRET_KEY_PREVIOUS="$OLD" sequel rotate-server-key`,
 
   orgs: `Usage:
   sequel orgs create <slug> [--name "…"] [--json]
@@ -177,7 +213,9 @@ policy sets what every tool may read (README "Governance"): schemas, hidden tabl
 value clears a list.
 
 add and update test the connection before saving (--skip-test to save anyway), and warn when the
-database account can do more than read (see README "Least-privilege roles"); test warns too.
+database account can do more than read (see README "Least-privilege roles"), or when the source's
+pools — --pool-max (default 5) × SEQUEL_WORKERS × SEQUEL_REPLICAS — would not fit under the database's
+connection limit for the account (docs/deploy.md "Sizing"); test warns too.
 
 Examples:
   sequel sources add --org acme --name shop --engine sqlite --url ./shop.sqlite --description "Web shop"

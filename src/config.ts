@@ -14,6 +14,11 @@ export interface Config {
   databaseUrl: string | undefined;
   /** The server key (base64 or hex of 32 bytes) from the environment; generated into dataDir when absent. */
   secretKey: string | undefined;
+  /**
+   * Older server keys still accepted for reading (SEQUEL_SECRET_KEY_PREVIOUS, comma-separated) while
+   * a rotation is under way; nothing new is written under them.
+   */
+  secretKeyPrevious: string | undefined;
   host: string;
   port: number;
   /**
@@ -62,6 +67,12 @@ export interface Config {
    * stateless replica of the others sharing the store; 1 serves in the one process.
    */
   workers: number;
+  /**
+   * How many hosts run `sequel serve` on this store (SEQUEL_REPLICAS; 1). Only for the sizing check:
+   * each worker of each replica holds its own pool per source, so adding a source warns when
+   * pool size × workers × replicas would not fit under the database's connection limit.
+   */
+  replicas: number;
   /** OAuth access-token lifetime in seconds (SEQUEL_ACCESS_TOKEN_TTL; BRIEF §1: one hour). */
   accessTokenTtlSeconds: number;
   /** OAuth refresh-token lifetime in seconds, renewed at every rotation (SEQUEL_REFRESH_TOKEN_TTL; 30 days). */
@@ -178,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     dataDir,
     databaseUrl: env.SEQUEL_DATABASE_URL?.trim() || undefined,
     secretKey: env.SEQUEL_SECRET_KEY?.trim() || undefined,
+    secretKeyPrevious: env.SEQUEL_SECRET_KEY_PREVIOUS?.trim() || undefined,
     host,
     port,
     publicUrl: publicBase,
@@ -195,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     shutdownGraceSeconds: intEnv(env, 'SEQUEL_SHUTDOWN_GRACE_SECONDS', 20),
     oauth: env.SEQUEL_OAUTH !== '0' && env.SEQUEL_OAUTH !== 'false',
     workers: Math.max(1, intEnv(env, 'SEQUEL_WORKERS', os.availableParallelism())),
+    replicas: Math.max(1, intEnv(env, 'SEQUEL_REPLICAS', 1)),
     accessTokenTtlSeconds: Math.max(1, intEnv(env, 'SEQUEL_ACCESS_TOKEN_TTL', 3600)),
     refreshTokenTtlSeconds: Math.max(60, intEnv(env, 'SEQUEL_REFRESH_TOKEN_TTL', 30 * 86400)),
     refreshGraceSeconds: intEnv(env, 'SEQUEL_REFRESH_GRACE_SECONDS', 30),

@@ -24,6 +24,7 @@ import { loadServerKeys, type ServerKeys } from './secrets.js';
 import { addSource, connectionConfig } from './sources.js';
 import { openStore, type Store } from './store/index.js';
 import { PgRateCounters } from './store/rateCounters.js';
+import { SERVER_KEY_FINGERPRINT } from './store/settings.js';
 
 export interface Runtime {
   config: Config;
@@ -49,7 +50,21 @@ export interface Runtime {
   close(graceMs?: number): Promise<void>;
 }
 
-const FINGERPRINT_KEY = 'server_key_fingerprint';
+/**
+ * A process must hold the key the store's secrets are under (current or previous), or every encrypted
+ * credential and key hash would silently stop matching. The message names key ids (fingerprint
+ * prefixes), never key material.
+ */
+async function checkKeyRing(store: Store, keys: ServerKeys, config: Config): Promise<void> {
+  const stored = await store.settings.setIfAbsent(SERVER_KEY_FINGERPRINT, keys.fingerprint());
+  if (keys.fingerprints().includes(stored)) return;
+  const ring = keys.rotating ? `keys ${keys.ids().join(', ')}` : `key ${keys.id}`;
+  throw new AppError(
+    'SERVER_KEY_MISMATCH',
+    `the store at ${store.location} holds secrets under server key ${stored.slice(0, 8)}, which is not among this server's ${ring}; ` +
+      `start every replica with that key as SEQUEL_SECRET_KEY (or in SEQUEL_SECRET_KEY_PREVIOUS during a rotation; without SEQUEL_SECRET_KEY, the original ${path.join(config.dataDir, 'server.key')})`,
+  );
+}
 
 export interface OpenOptions {
   logger?: Logger;
@@ -57,21 +72,14 @@ export interface OpenOptions {
 
 export async function openRuntime(config: Config, opts: OpenOptions = {}): Promise<Runtime> {
   const log = opts.logger ?? createLogger(config.logLevel);
-  const { keys, generated, file } = loadServerKeys(config.dataDir, config.secretKey);
+  const { keys, generated, file } = loadServerKeys(config.dataDir, config.secretKey, config.secretKeyPrevious);
   if (generated) log.info('generated a new server key', { file });
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const applied = await store.migrate();
     if (applied.length) log.info('store migrated', { store: store.location, applied });
-    // The first process to start records the key's fingerprint; any later one must hold the same key,
-    // or every encrypted credential and key hash would silently stop matching.
-    const fingerprint = await store.settings.setIfAbsent(FINGERPRINT_KEY, keys.fingerprint());
-    if (fingerprint !== keys.fingerprint()) {
-      throw new AppError(
-        'SERVER_KEY_MISMATCH',
-        `this server key does not match the one the store at ${store.location} was set up with; start every replica with the same SEQUEL_SECRET_KEY (or the original ${path.join(config.dataDir, 'server.key')})`,
-      );
-    }
+    await checkKeyRing(store, keys, config);
+    if (keys.rotating) log.info('server key ring', { current: keys.id, accepted: keys.ids() });
   } catch (err) {
     await store.close();
     throw err;
@@ -201,7 +209,7 @@ export async function issueSetupToken(rt: Runtime): Promise<string | null> {
 export async function checkSetupToken(rt: Runtime, token: string): Promise<boolean> {
   if (!token) return false;
   const stored = await rt.store.settings.get(SETUP_TOKEN_KEY);
-  return stored !== undefined && stored === rt.keys.hash('sessions', token);
+  return stored !== undefined && rt.keys.hashes('sessions', token).some((h) => h.hash === stored);
 }
 
 /** Whether a one-time setup link is outstanding (its hash is stored). */

@@ -1,8 +1,9 @@
 /**
  * The server key and what is derived from it. One 32-byte root key, either `SEQUEL_SECRET_KEY` or a file
- * generated on first run (`<dataDir>/server.key`, mode 0600). Purpose-specific keys are derived with
- * HKDF-SHA-256 (RFC 5869) so that the credential-encryption key, the API-key HMAC key and the cookie
- * keys never coincide.
+ * generated on first run (`<dataDir>/server.key`, mode 0600), plus — while a rotation is under way — the
+ * previous keys (`SEQUEL_SECRET_KEY_PREVIOUS`), which read what was stored under them and write nothing.
+ * Purpose-specific keys are derived with HKDF-SHA-256 (RFC 5869) so that the credential-encryption key,
+ * the API-key HMAC key and the cookie keys never coincide.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,13 +12,21 @@ import { AppError, ValidationError } from './errors.js';
 
 const KEY_FILE = 'server.key';
 
+export type HashPurpose = 'api-keys' | 'oauth-tokens' | 'sessions';
+
 export type KeyPurpose = 'credentials' | 'api-keys' | 'oauth-cookies' | 'oauth-tokens' | 'sessions' | 'key-check' | 'masking';
 
-export class ServerKeys {
+/** One root key and the purpose keys derived from it. */
+class RootKey {
   private readonly derived = new Map<KeyPurpose, Buffer>();
+  /** The fingerprint (see `ServerKeys.fingerprint`); its first 8 characters are the key id. */
+  readonly fingerprint: string;
+  readonly id: string;
 
   constructor(private readonly root: Buffer) {
     if (root.length !== 32) throw new ValidationError('the server key must be 32 bytes');
+    this.fingerprint = createHmac('sha256', this.key('key-check')).update('sequel key check v1').digest('hex').slice(0, 32);
+    this.id = this.fingerprint.slice(0, KEY_ID_CHARS);
   }
 
   key(purpose: KeyPurpose): Buffer {
@@ -28,45 +37,145 @@ export class ServerKeys {
     }
     return k;
   }
+}
+
+/** Characters of the fingerprint that name a key in ciphertexts and in the store (not secret: an HMAC output). */
+const KEY_ID_CHARS = 8;
+
+/**
+ * The server's key ring: the current key, which encrypts and hashes everything new, and the previous
+ * keys (`SEQUEL_SECRET_KEY_PREVIOUS`), which are only used to read what was stored under them — during a
+ * rotation (docs/deploy.md, "Rotating the server key").
+ */
+export class ServerKeys {
+  private readonly current: RootKey;
+  private readonly previous: RootKey[];
+
+  constructor(root: Buffer, previous: Buffer[] = []) {
+    this.current = new RootKey(root);
+    const seen = new Set([this.current.id]);
+    this.previous = [];
+    // The current key listed again among the previous ones (a half-edited environment) is harmless.
+    for (const p of previous.map((b) => new RootKey(b))) {
+      if (seen.has(p.id)) continue;
+      seen.add(p.id);
+      this.previous.push(p);
+    }
+  }
+
+  /** The current key's id (8 hex characters of its fingerprint). */
+  get id(): string {
+    return this.current.id;
+  }
+
+  /** Ids of every key in the ring, the current one first. */
+  ids(): string[] {
+    return [this.current.id, ...this.previous.map((k) => k.id)];
+  }
+
+  /** Whether the ring holds keys besides the current one. */
+  get rotating(): boolean {
+    return this.previous.length > 0;
+  }
+
+  /** The current key's purpose key. */
+  key(purpose: KeyPurpose): Buffer {
+    return this.current.key(purpose);
+  }
+
+  /** The purpose key of every key in the ring, current first (e.g. cookie keys: the first signs, all verify). */
+  allKeys(purpose: KeyPurpose): Buffer[] {
+    return [this.current, ...this.previous].map((k) => k.key(purpose));
+  }
 
   /** Keyed hash (HMAC-SHA-256, hex) for looking up API keys and tokens that are stored only as hashes. */
-  hash(purpose: 'api-keys' | 'oauth-tokens' | 'sessions', value: string): string {
+  hash(purpose: HashPurpose, value: string): string {
     return createHmac('sha256', this.key(purpose)).update(value).digest('hex');
   }
 
   /**
-   * A short fingerprint of the root key, kept in the store: a replica started with a different key
-   * refuses to run instead of failing to decrypt credentials one by one.
+   * The value's hash under every key in the ring, current first: lookups of something stored before a
+   * rotation try these in turn (a hash cannot be re-computed without the value, so nothing re-hashes
+   * them in bulk).
    */
-  fingerprint(): string {
-    return createHmac('sha256', this.key('key-check')).update('sequel key check v1').digest('hex').slice(0, 32);
+  hashes(purpose: HashPurpose, value: string): Array<{ keyId: string; hash: string }> {
+    return [this.current, ...this.previous].map((k) => ({ keyId: k.id, hash: createHmac('sha256', k.key(purpose)).update(value).digest('hex') }));
   }
 
-  /** AES-256-GCM with a random 96-bit nonce; output `v1.<nonce>.<ciphertext>.<tag>` in base64url. */
+  /**
+   * A short fingerprint of the current root key, kept in the store: a replica started with keys that do
+   * not cover what the store holds refuses to run instead of failing to decrypt credentials one by one.
+   */
+  fingerprint(): string {
+    return this.current.fingerprint;
+  }
+
+  /** Fingerprints of every key in the ring, current first. */
+  fingerprints(): string[] {
+    return [this.current, ...this.previous].map((k) => k.fingerprint);
+  }
+
+  /**
+   * AES-256-GCM with a random 96-bit nonce under the current key; output
+   * `v2.<key id>.<nonce>.<ciphertext>.<tag>` (base64url). `v1.…` values (no key id, written before key
+   * rings) are still read.
+   */
   encrypt(plaintext: string, associatedData: string): string {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key('credentials'), iv);
+    const cipher = createCipheriv('aes-256-gcm', this.current.key('credentials'), iv);
     cipher.setAAD(Buffer.from(associatedData));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return ['v2', this.current.id, iv.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  }
+
+  /** The id of the key a value was encrypted under; undefined for `v1` values (which do not say). */
+  static keyIdOf(box: string): string | undefined {
+    const parts = box.split('.');
+    return parts[0] === 'v2' && parts.length === 5 ? parts[1] : undefined;
+  }
+
+  /** Whether a value is encrypted under the current key (a rotation leaves those alone). */
+  isCurrent(box: string): boolean {
+    return ServerKeys.keyIdOf(box) === this.current.id;
   }
 
   /**
    * Decrypts what `encrypt` produced under the same associated data (the owning row's id, so a ciphertext
-   * copied onto another row does not decrypt).
+   * copied onto another row does not decrypt), with whichever key of the ring it names; a `v1` value is
+   * tried under each key (the GCM tag tells which one is right).
    */
   decrypt(box: string, associatedData: string): string {
     const parts = box.split('.');
-    if (parts.length !== 4 || parts[0] !== 'v1') throw new AppError('DECRYPT_FAILED', 'malformed encrypted value');
-    const [, iv, ct, tag] = parts as [string, string, string, string];
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key('credentials'), Buffer.from(iv, 'base64url'));
-      decipher.setAAD(Buffer.from(associatedData));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
-    } catch {
-      throw new AppError('DECRYPT_FAILED', 'an encrypted credential could not be decrypted with this server key');
+    let candidates: RootKey[];
+    let body: [string, string, string];
+    if (parts.length === 4 && parts[0] === 'v1') {
+      candidates = [this.current, ...this.previous];
+      body = [parts[1]!, parts[2]!, parts[3]!];
+    } else if (parts.length === 5 && parts[0] === 'v2') {
+      const k = [this.current, ...this.previous].find((r) => r.id === parts[1]);
+      if (!k) {
+        throw new AppError(
+          'DECRYPT_FAILED',
+          `an encrypted credential could not be decrypted: it is under server key ${parts[1]}, which is not in this server's key ring (${this.ids().join(', ')}); add that key to SEQUEL_SECRET_KEY_PREVIOUS`,
+        );
+      }
+      candidates = [k];
+      body = [parts[2]!, parts[3]!, parts[4]!];
+    } else {
+      throw new AppError('DECRYPT_FAILED', 'malformed encrypted value');
     }
+    const [iv, ct, tag] = body;
+    for (const k of candidates) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', k.key('credentials'), Buffer.from(iv, 'base64url'));
+        decipher.setAAD(Buffer.from(associatedData));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+      } catch {
+        // the next key of the ring, if any
+      }
+    }
+    throw new AppError('DECRYPT_FAILED', 'an encrypted credential could not be decrypted with this server key');
   }
 }
 
@@ -79,17 +188,37 @@ function parseKey(text: string, where: string): Buffer {
   return buf;
 }
 
+/** A new random server key, as `SEQUEL_SECRET_KEY` takes it (`sequel rotate-server-key --generate`). */
+export function generateServerKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** `SEQUEL_SECRET_KEY_PREVIOUS`: comma-separated keys, each base64 or hex of 32 bytes. */
+function parsePrevious(text: string | undefined): Buffer[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((k, i) => parseKey(k, `key ${i + 1} of SEQUEL_SECRET_KEY_PREVIOUS`));
+}
+
 /**
- * Loads the root key: from `SEQUEL_SECRET_KEY` when set, else from `<dataDir>/server.key`, generating
- * the file (mode 0600, exclusive create so two processes starting at once agree) when it does not exist.
+ * Loads the key ring: the current key from `SEQUEL_SECRET_KEY` when set, else from
+ * `<dataDir>/server.key`, generating the file (mode 0600, exclusive create so two processes starting at
+ * once agree) when it does not exist; the previous keys from `SEQUEL_SECRET_KEY_PREVIOUS`.
  */
-export function loadServerKeys(dataDir: string, fromEnv: string | undefined): { keys: ServerKeys; generated: boolean; file?: string } {
-  if (fromEnv) return { keys: new ServerKeys(parseKey(fromEnv, 'SEQUEL_SECRET_KEY')), generated: false };
+export function loadServerKeys(
+  dataDir: string,
+  fromEnv: string | undefined,
+  previousFromEnv?: string | undefined,
+): { keys: ServerKeys; generated: boolean; file?: string } {
+  const previous = parsePrevious(previousFromEnv);
+  if (fromEnv) return { keys: new ServerKeys(parseKey(fromEnv, 'SEQUEL_SECRET_KEY'), previous), generated: false };
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, KEY_FILE);
   let generated = false;
   try {
-    fs.writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(file, generateServerKey() + '\n', { mode: 0o600, flag: 'wx' });
     generated = true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -98,7 +227,7 @@ export function loadServerKeys(dataDir: string, fromEnv: string | undefined): { 
   if (mode & 0o077) {
     throw new ValidationError(`${file} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${file}`);
   }
-  return { keys: new ServerKeys(parseKey(fs.readFileSync(file, 'utf8'), file)), generated, file };
+  return { keys: new ServerKeys(parseKey(fs.readFileSync(file, 'utf8'), file), previous), generated, file };
 }
 
 /** Constant-time comparison of two strings (e.g. CSRF tokens). */

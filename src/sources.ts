@@ -137,8 +137,13 @@ export function prepareSource(keys: ServerKeys, input: SourceInput, id: string =
     ...(input.connectTimeoutMs ? { connectTimeoutMs: input.connectTimeoutMs } : {}),
     ...(input.poolMax ? { poolMax: input.poolMax } : {}),
   };
-  const secret = password ? keys.encrypt(JSON.stringify({ password }), `source:${id}`) : null;
+  const secret = password ? keys.encrypt(JSON.stringify({ password }), sourceSecretAad(id)) : null;
   return { id, engine, connection, secret };
+}
+
+/** Associated data of a source's encrypted secret: binds it to its row. */
+export function sourceSecretAad(id: string): string {
+  return `source:${id}`;
 }
 
 /** The connector's view of a stored source: decrypts the password in memory. */
@@ -146,7 +151,7 @@ export function connectionConfig(keys: ServerKeys, source: SourceRecord): Connec
   const c = source.connection;
   let password: string | undefined;
   if (source.secret) {
-    password = (JSON.parse(keys.decrypt(source.secret, `source:${source.id}`)) as { password?: string }).password;
+    password = (JSON.parse(keys.decrypt(source.secret, sourceSecretAad(source.id))) as { password?: string }).password;
   }
   return {
     url: c.url,

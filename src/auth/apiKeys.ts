@@ -81,6 +81,7 @@ export async function createApiKey(store: Store, keys: ServerKeys, input: Create
     name: input.name,
     prefix: key.slice(0, DISPLAY_CHARS),
     keyHash: hashApiKey(keys, key),
+    keyId: keys.id,
     createdByUserId: input.createdByUserId,
     createdBy: input.createdBy,
     expiresAt: input.expiresAt ?? null,

@@ -10,7 +10,9 @@
 import { AuthError } from '../errors.js';
 import type { ServerKeys } from '../secrets.js';
 import { EpochCache } from '../store/changes.js';
+import type { ActiveApiKey } from '../store/apiKeys.js';
 import type { Store } from '../store/index.js';
+import { SERVER_KEY_FINGERPRINT } from '../store/settings.js';
 import { hashApiKey, isWellFormedApiKey, keyLabel, looksLikeApiKey } from './apiKeys.js';
 import { MCP_SCOPE, type Principal } from './principal.js';
 
@@ -81,7 +83,7 @@ export class BearerAuthenticator {
       }
       return cached.principal;
     }
-    const key = await this.store.apiKeys.findActiveByHash(hash);
+    const key = (await this.store.apiKeys.findActiveByHash(hash)) ?? (await this.underPreviousKey(token, hash));
     if (!key) throw invalid();
     const expiresMs = key.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(key.expires_at);
     if (expiresMs <= nowMs) throw invalid();
@@ -104,5 +106,26 @@ export class BearerAuthenticator {
     });
     this.keyCache.set(hash, epoch, { principal, lastUsedMs }, expiresMs);
     return principal;
+  }
+
+  /**
+   * During a server-key rotation a key created before it is stored under a previous key's hash. Found
+   * that way once `sequel rotate-server-key` has finished (the store is recorded as under the current
+   * key, so every replica holds it), it is re-hashed under the current key — the raw key is at hand only
+   * now — and no longer depends on the old one. Not before: a replica still without the new key would
+   * stop finding it. The command lists the keys not yet moved.
+   */
+  private async underPreviousKey(token: string, currentHash: string): Promise<ActiveApiKey | undefined> {
+    if (!this.keys.rotating) return undefined;
+    for (const { hash } of this.keys.hashes('api-keys', token).slice(1)) {
+      const key = await this.store.apiKeys.findActiveByHash(hash);
+      if (!key) continue;
+      if ((await this.store.settings.get(SERVER_KEY_FINGERPRINT)) === this.keys.fingerprint()) {
+        // Best effort: a failure leaves the old hash, which the ring still accepts.
+        await this.store.apiKeys.rehash(key.id, hash, currentHash, this.keys.id).catch(() => undefined);
+      }
+      return key;
+    }
+    return undefined;
   }
 }

@@ -4,6 +4,7 @@
  * Members read; admins and owners change. Every lookup is scoped by the actor's organization.
  */
 import { createConnector } from '../connectors/index.js';
+import { checkSizing, type SizingReport } from '../connectors/limits.js';
 import { checkPrivileges, type PrivilegeReport } from '../connectors/privileges.js';
 import { DEFAULT_CONNECTION, type ConnectionConfig, type Engine, type TlsMode } from '../connectors/types.js';
 import { AppError, NotFoundError, ValidationError } from '../errors.js';
@@ -47,6 +48,11 @@ export interface ConnectionTest {
   error: { code: string; message: string } | null;
   /** The least-privilege check, when the connection worked. */
   privileges: PrivilegeReport | null;
+  /**
+   * The sizing check, when the connection worked: the source's pools on every worker and replica
+   * against the database's connection limit.
+   */
+  sizing: SizingReport | null;
 }
 
 export type SourceState = 'ok' | 'failing' | 'unknown';
@@ -61,6 +67,8 @@ export interface SourceSummary extends SourceView {
     tableCount: number | null;
     /** Least-privilege warnings from the last check; null when never checked. Admins only. */
     privilegeWarnings: string[] | null;
+    /** Sizing warnings from the last check (pools × workers × replicas against the limit); null when never checked. Admins only. */
+    sizingWarnings: string[] | null;
   };
 }
 
@@ -130,14 +138,28 @@ function testConfig(deps: OpsDeps, input: SourceInput, form: SourceForm, existin
   };
 }
 
+/** The pool size the source will have once saved: the form's, else the default (as prepareSource stores it). */
+function poolOf(input: SourceInput): number {
+  return input.poolMax ?? DEFAULT_CONNECTION.poolMax;
+}
+
 function failure(deps: OpsDeps, err: unknown): { code: string; message: string } {
   if (err instanceof AppError) return { code: err.code, message: err.message };
   deps.log.warn('connection test failed unexpectedly', { err });
   return { code: 'INTERNAL_ERROR', message: 'The test failed unexpectedly; the server log has the details.' };
 }
 
-/** Connects with the given settings (nothing is stored), reads the version, counts tables, checks privileges. */
-async function runTest(deps: OpsDeps, engine: Engine, config: ConnectionConfig): Promise<ConnectionTest> {
+/** The sizing check for a source whose pools hold up to `poolMax` connections per process. */
+function sizing(deps: OpsDeps, engine: Engine, config: ConnectionConfig, poolMax: number): Promise<SizingReport> {
+  return checkSizing(engine, { ...config, poolMax }, { workers: deps.config.workers, replicas: deps.config.replicas });
+}
+
+/**
+ * Connects with the given settings (nothing is stored), reads the version, counts tables, checks
+ * privileges and sizing (`poolMax`: the pool size the source will have; the test itself uses one
+ * connection).
+ */
+async function runTest(deps: OpsDeps, engine: Engine, config: ConnectionConfig, poolMax: number): Promise<ConnectionTest> {
   const started = performance.now();
   const signal = AbortSignal.timeout(config.connectTimeoutMs + 15_000);
   let connector;
@@ -151,9 +173,10 @@ async function runTest(deps: OpsDeps, engine: Engine, config: ConnectionConfig):
       // The version answered; a catalog that cannot be read is not a failed connection.
     }
     const privileges = await checkPrivileges(engine, config);
-    return { ok: true, version, tableCount, elapsedMs: Math.round(performance.now() - started), error: null, privileges };
+    const sized = await sizing(deps, engine, config, poolMax);
+    return { ok: true, version, tableCount, elapsedMs: Math.round(performance.now() - started), error: null, privileges, sizing: sized };
   } catch (err) {
-    return { ok: false, version: null, tableCount: null, elapsedMs: Math.round(performance.now() - started), error: failure(deps, err), privileges: null };
+    return { ok: false, version: null, tableCount: null, elapsedMs: Math.round(performance.now() - started), error: failure(deps, err), privileges: null, sizing: null };
   } finally {
     await connector?.close().catch(() => {});
   }
@@ -166,7 +189,7 @@ async function recordTest(deps: OpsDeps, sourceId: string, t: ConnectionTest): P
     status: t.ok ? 'ok' : 'failing',
     serverVersion: t.version,
     error: t.error,
-    ...(t.ok ? { tableCount: t.tableCount, privilegeWarnings: t.privileges?.warnings ?? null } : {}),
+    ...(t.ok ? { tableCount: t.tableCount, privilegeWarnings: t.privileges?.warnings ?? null, sizingWarnings: t.sizing?.warnings ?? null } : {}),
   });
 }
 
@@ -182,7 +205,7 @@ export async function testSource(deps: OpsDeps, actor: OpsActor, form: SourceFor
   const existing = existingId ? await requireSource(deps, actor, existingId) : undefined;
   const input = toInput(form, existing);
   assertEngine(input.engine);
-  return runTest(deps, input.engine, testConfig(deps, input, form, existing));
+  return runTest(deps, input.engine, testConfig(deps, input, form, existing), poolOf(input));
 }
 
 export interface SaveResult {
@@ -196,7 +219,7 @@ export async function createSource(deps: OpsDeps, actor: OpsActor, form: SourceF
   await requireCan(deps, actor, 'sources.write');
   const input = toInput(form);
   const prepared = prepareSource(deps.keys, input); // validates everything before connecting anywhere
-  const test = await runTest(deps, prepared.engine, testConfig(deps, input, form, undefined));
+  const test = await runTest(deps, prepared.engine, testConfig(deps, input, form, undefined), poolOf(input));
   if (!test.ok && !opts.force) return { saved: false, source: null, test };
   const record = await deps.store.sources.create({
     id: prepared.id,
@@ -219,7 +242,7 @@ export async function updateSource(deps: OpsDeps, actor: OpsActor, id: string, f
   if (form.engine !== existing.engine) throw new ValidationError(`a source's engine cannot change (this one is ${existing.engine}); add a new source instead`);
   const input = toInput(form, existing);
   const prepared = prepareSource(deps.keys, input, existing.id);
-  const test = await runTest(deps, prepared.engine, testConfig(deps, input, form, existing));
+  const test = await runTest(deps, prepared.engine, testConfig(deps, input, form, existing), poolOf(input));
   if (!test.ok && !opts.force) return { saved: false, source: null, test };
   const secret = prepared.secret ?? (form.clearPassword ? null : existing.secret);
   const record = await deps.store.sources.update(actor.orgId, existing.id, {
@@ -274,6 +297,7 @@ function summarize(s: SourceRecord, check: SourceCheck | undefined, live: Return
       serverVersion: check?.serverVersion ?? null,
       tableCount: check?.tableCount ?? null,
       privilegeWarnings: admin ? (check?.privilegeWarnings ?? null) : null,
+      sizingWarnings: admin ? (check?.sizingWarnings ?? null) : null,
     },
   };
 }
@@ -329,10 +353,12 @@ export async function checkSource(deps: OpsDeps, actor: OpsActor, id: string): P
     } catch {
       // as in runTest
     }
-    const privileges = await checkPrivileges(source.engine, connectionConfig(deps.keys, source));
-    test = { ok: true, version, tableCount, elapsedMs: Math.round(performance.now() - started), error: null, privileges };
+    const config = connectionConfig(deps.keys, source);
+    const privileges = await checkPrivileges(source.engine, config);
+    const sized = await sizing(deps, source.engine, config, config.poolMax);
+    test = { ok: true, version, tableCount, elapsedMs: Math.round(performance.now() - started), error: null, privileges, sizing: sized };
   } catch (err) {
-    test = { ok: false, version: null, tableCount: null, elapsedMs: Math.round(performance.now() - started), error: failure(deps, err), privileges: null };
+    test = { ok: false, version: null, tableCount: null, elapsedMs: Math.round(performance.now() - started), error: failure(deps, err), privileges: null, sizing: null };
   }
   await recordTest(deps, source.id, test);
   return test;

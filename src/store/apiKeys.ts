@@ -120,6 +120,8 @@ export class ApiKeys {
     name: string;
     prefix: string;
     keyHash: string;
+    /** The server key the hash is under (its id). */
+    keyId: string;
     createdByUserId: string | null;
     createdBy: string;
     expiresAt: string | null;
@@ -135,6 +137,7 @@ export class ApiKeys {
       name,
       prefix: input.prefix,
       key_hash: input.keyHash,
+      hash_key_id: input.keyId,
       created_by_user_id: input.createdByUserId,
       created_by: input.createdBy,
       created_at: now(),
@@ -167,6 +170,36 @@ export class ApiKeys {
       source_ids: parseIds(row.source_ids),
       preset: presetFromRow(row),
     };
+  }
+
+  /** Moves a key's hash to the current server key (`hash_key_id`), if it is still the old one. */
+  async rehash(id: string, oldHash: string, newHash: string, keyId: string): Promise<void> {
+    await this.db.updateTable('api_keys').set({ key_hash: newHash, hash_key_id: keyId }).where('id', '=', id).where('key_hash', '=', oldHash).execute();
+  }
+
+  /**
+   * Live keys (not revoked, not expired) whose hash is under a server key other than `keyId`, oldest
+   * first. `legacyKeyId` is the key hashes without a recorded key id were made under (keys made before
+   * key rings existed: the store's original key).
+   */
+  async hashedUnderOtherKeys(keyId: string, legacyKeyId: string): Promise<Array<{ id: string; org_id: string; name: string; prefix: string; key_id: string }>> {
+    const at = now();
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .select(['id', 'org_id', 'name', 'prefix', 'hash_key_id', 'created_at'])
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
+      .orderBy('created_at')
+      .execute();
+    return rows
+      .map((r) => ({ id: r.id, org_id: r.org_id, name: r.name, prefix: r.prefix, key_id: r.hash_key_id ?? legacyKeyId }))
+      .filter((r) => r.key_id !== keyId);
+  }
+
+  /** Records `keyId` as the server key of hashes made before key ids were recorded (migration 014). */
+  async fillKeyIds(keyId: string): Promise<number> {
+    const r = await this.db.updateTable('api_keys').set({ hash_key_id: keyId }).where('hash_key_id', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async touch(id: string, at: string): Promise<void> {

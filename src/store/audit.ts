@@ -89,7 +89,7 @@ export class AuditLog {
    * The filtered page query, newest first: by time, then id (entries written together, or replayed from
    * the journal, share or reorder times). Keyset on `(at, id)` from `cursor`, the last entry shown, so a
    * page deep in the log or in a time range costs what the first page costs. Each equality filter has an
-   * `(org_id, <column>, at, id)` index and no filter `(org_id, at, id)` (migration 012), which serve the
+   * `(org_id, <column>, at, id)` index and no filter `(org_id, at, id)` (migration 013), which serve the
    * time range, the cursor and the order in one index walk. `f.beforeId` is read by `list`, which looks
    * the cursor up; exposed so tests can read the database's plan.
    */

@@ -47,6 +47,11 @@ export interface ApiKeysTable {
   prefix: string;
   /** HMAC-SHA-256 of the whole key under the server's api-keys key; the key itself is never stored. */
   key_hash: string;
+  /**
+   * Id of the server key `key_hash` is under (migration 014); null for keys made before key rings,
+   * which are under the store's original key.
+   */
+  hash_key_id: string | null;
   created_by_user_id: string | null;
   /** Who created it, for display: a user's email or `cli`. */
   created_by: string;
@@ -139,6 +144,8 @@ export interface SourceChecksTable {
   table_count: number | null;
   /** JSON array of least-privilege warnings; null when not checked. */
   privilege_warnings: string | null;
+  /** JSON array of sizing warnings (migration 014); null when not checked. */
+  sizing_warnings: string | null;
 }
 
 export interface SettingsTable {

@@ -186,6 +186,36 @@ export class OAuthStore {
     return this.db.selectFrom('oauth_models').selectAll().where('model', '=', model).where('id', '=', id).executeTakeFirst();
   }
 
+  /** Rows of these models whose payload holds an encrypted field (for `sequel rotate-server-key`). */
+  async modelsWithEncryptedFields(models: string[]): Promise<Array<{ model: string; id: string; payload: string }>> {
+    return this.db
+      .selectFrom('oauth_models')
+      .select(['model', 'id', 'payload'])
+      .where('model', 'in', models)
+      .where('payload', 'like', '%"enc":%')
+      .orderBy('model')
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Replaces payloads in one transaction, each only if unchanged meanwhile; returns how many were replaced. */
+  async replacePayloads(changes: Array<{ model: string; id: string; from: string; to: string }>): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      let n = 0;
+      for (const c of changes) {
+        const r = await tx
+          .updateTable('oauth_models')
+          .set({ payload: c.to })
+          .where('model', '=', c.model)
+          .where('id', '=', c.id)
+          .where('payload', '=', c.from)
+          .executeTakeFirst();
+        n += Number(r.numUpdatedRows);
+      }
+      return n;
+    });
+  }
+
   async findModelBy(model: string, column: 'uid' | 'user_code', value: string): Promise<OAuthModelRow | undefined> {
     return this.db.selectFrom('oauth_models').selectAll().where('model', '=', model).where(column, '=', value).executeTakeFirst();
   }

@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { DB } from './db.js';
 
+/**
+ * The fingerprint of the server key the store's secrets are encrypted under: recorded by the first
+ * process to start, moved to the new key by `sequel rotate-server-key` once everything is re-encrypted.
+ */
+export const SERVER_KEY_FINGERPRINT = 'server_key_fingerprint';
+
 /** Instance-wide key/value settings (the server key's fingerprint, the one-time setup token's hash…). */
 export class Settings {
   constructor(private readonly db: Kysely<DB>) {}

@@ -212,6 +212,28 @@ export class Sources {
     return rows.map(toRecord);
   }
 
+  /** Every stored encrypted secret, across organizations (for `sequel rotate-server-key`). */
+  async allSecrets(): Promise<Array<{ id: string; secret: string }>> {
+    const rows = await this.db.selectFrom('sources').select(['id', 'secret']).where('secret', 'is not', null).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, secret: r.secret! }));
+  }
+
+  /**
+   * Replaces secrets by the same secret under another key, in one transaction; a row whose secret
+   * changed meanwhile is left alone (compare-and-set). Not a new version: what the source connects
+   * with is the same. Returns how many rows were replaced.
+   */
+  async replaceSecrets(changes: Array<{ id: string; from: string; to: string }>): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      let n = 0;
+      for (const c of changes) {
+        const r = await tx.updateTable('sources').set({ secret: c.to }).where('id', '=', c.id).where('secret', '=', c.from).executeTakeFirst();
+        n += Number(r.numUpdatedRows);
+      }
+      return n;
+    });
+  }
+
   /** Cheap change detection for pool caches: id → version of every source of the org. */
   async versions(orgId: string): Promise<Map<string, number>> {
     const rows = await this.db.selectFrom('sources').select(['id', 'version']).where('org_id', '=', orgId).execute();

@@ -28,7 +28,7 @@ import { activityPage } from './pages/activity.js';
 import { playgroundPage } from './pages/playground.js';
 import { sourcesPage } from './pages/sources.js';
 import { assertSameOrigin, formLimit, isStateChanging, loggablePath, pageHeaders } from './security.js';
-import { clearSessionCookie, cookieSettings, csrfFor, requireSession, safeNext, setSessionCookie } from './session.js';
+import { clearSessionCookie, cookieSettings, csrfFor, csrfMatches, requireSession, safeNext, setSessionCookie } from './session.js';
 import { Csrf, Field, Notice } from './ui/components.js';
 import { AppLayout, AuthLayout } from './ui/layout.js';
 import { render } from './ui/render.js';
@@ -165,7 +165,7 @@ export function dashboardRoutes(rt: Runtime): Hono<DashEnv> {
     const session = await resumeSession(rt, getCookie(c, cookie.name) ?? '');
     const presented = String(form._csrf ?? '');
     if (session) {
-      if (!safeEqual(presented, csrfFor(rt, session))) return c.text('This form expired; reload the page.', 403);
+      if (!csrfMatches(rt, session, presented)) return c.text('This form expired; reload the page.', 403);
       const org = await acceptInvitation(rt, session.user.id, token);
       return c.redirect(`/app/${org.slug}?ok=joined`, 303);
     }

@@ -10,7 +10,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { InteractionInstance } from 'oidc-provider';
-import { csrfToken } from '../auth/oauth/keys.js';
+import { csrfToken, csrfTokens } from '../auth/oauth/keys.js';
 import { INTERACTION_PATH, isLoopbackHostname, type OAuthServer } from '../auth/oauth/provider.js';
 import { clientIp, nodeEnv } from '../auth/oauth/node.js';
 import { MCP_SCOPE } from '../auth/principal.js';
@@ -104,7 +104,7 @@ export function interactionRoutes(rt: Runtime, server: OAuthServer): Hono {
     }
     if (origin === 'null') throw new PageError(403, 'This form was submitted from another site.');
     const token = form.csrf ?? '';
-    if (!safeEqual(token, csrfToken(rt.keys, uid))) throw new PageError(403, 'This form is no longer valid; reload the page and try again.');
+    if (!csrfTokens(rt.keys, uid).some((t) => safeEqual(token, t))) throw new PageError(403, 'This form is no longer valid; reload the page and try again.');
   }
 
   async function finish(c: Context, result: Record<string, unknown>, merge: boolean): Promise<Response> {

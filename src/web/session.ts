@@ -44,6 +44,11 @@ export function csrfFor(deps: OpsDeps, session: Session): string {
   return deps.keys.hash('sessions', `csrf:${session.idHash}`);
 }
 
+/** Whether a presented CSRF token is the session's, under any key of the ring (a page rendered before a key rotation). */
+export function csrfMatches(deps: OpsDeps, session: Session, presented: string): boolean {
+  return deps.keys.hashes('sessions', `csrf:${session.idHash}`).some((h) => safeEqual(presented, h.hash));
+}
+
 /** Reads the CSRF token a request carries: the `_csrf` form field or the `x-csrf-token` header. */
 async function presentedToken(c: Context): Promise<string> {
   const header = c.req.header('x-csrf-token');
@@ -75,7 +80,7 @@ export function requireSession(deps: OpsDeps, opts: { publicUrl: string }): Midd
     const csrf = csrfFor(deps, session);
     if (isStateChanging(c)) {
       assertSameOrigin(c, origin);
-      if (!safeEqual(await presentedToken(c), csrf)) throw new ForbiddenError('This form is no longer valid; reload the page and try again.');
+      if (!csrfMatches(deps, session, await presentedToken(c))) throw new ForbiddenError('This form is no longer valid; reload the page and try again.');
     }
     c.set('session', session);
     c.set('csrf', csrf);

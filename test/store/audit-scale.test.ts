@@ -1,6 +1,6 @@
 /**
  * The Activity page at a million audit entries (SQLite store): a filtered page, with or without a time
- * range, the first or one deep in the log, is one walk of the indexes of migration 012 — the database's
+ * range, the first or one deep in the log, is one walk of the indexes of migration 013 — the database's
  * own plan says so, and it never sorts — and the time it took is printed (speed figures come from
  * `node bench/activity.js`, on both store dialects, not from assertions).
  */
@@ -93,7 +93,7 @@ describe(`audit log with ${N.toLocaleString('en')} entries`, () => {
   ];
 
   it.each(cases)('a filtered page (%s), alone or in a time range far back, first or deep, is one index walk', async (name, f, index) => {
-    // Two days, ten days back: before migration 012 the database walked the filter's entries from the
+    // Two days, ten days back: before migration 013 the database walked the filter's entries from the
     // newest back to the range (or sorted the range), 17–180 ms here.
     const range = { since: new Date(Date.now() - 12 * 86_400_000).toISOString(), until: new Date(Date.now() - 10 * 86_400_000).toISOString() };
     const times: string[] = [];

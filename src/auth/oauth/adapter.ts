@@ -18,7 +18,7 @@ import type { Logger } from '../../log.js';
 import type { ServerKeys } from '../../secrets.js';
 import type { Store } from '../../store/index.js';
 import { hashTokenId } from './keys.js';
-import { markRefreshReplay } from './refreshReplay.js';
+import { markRefreshReplay, replayAad, REPLAY_MODEL } from './refreshReplay.js';
 
 /** Models whose id is a bearer secret (a token, a code, a cookie value). */
 const HASHED = new Set([
@@ -66,9 +66,24 @@ export class StoreAdapter implements Adapter {
     return this.hashed ? hashTokenId(this.deps.keys, id) : id;
   }
 
+  /**
+   * The stored row's key for an existing id: during a server-key rotation, a token issued before it is
+   * stored under a previous key's hash (token ids cannot be re-hashed without the raw id, so they stay
+   * there until they expire or are rotated).
+   */
+  private async existingKey(id: string): Promise<string> {
+    if (!this.hashed || !this.deps.keys.rotating) return this.key(id);
+    const current = this.key(id);
+    if (await this.deps.store.oauth.findModel(this.model, current)) return current;
+    for (const { hash } of this.deps.keys.hashes('oauth-tokens', id).slice(1)) {
+      if (await this.deps.store.oauth.findModel(this.model, hash)) return hash;
+    }
+    return current;
+  }
+
   /** Associated data for encrypted fields: binds a ciphertext to its row. */
   private aad(key: string, field: string): string {
-    return `oauth:${this.model}:${key}:${field}`;
+    return fieldAad(this.model, key, field);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
@@ -117,7 +132,13 @@ export class StoreAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const row = await this.deps.store.oauth.findModel(this.model, this.key(id));
-    return row ? this.decode(row, id) : undefined;
+    if (row) return this.decode(row, id);
+    if (!this.hashed || !this.deps.keys.rotating) return undefined;
+    for (const { hash } of this.deps.keys.hashes('oauth-tokens', id).slice(1)) {
+      const old = await this.deps.store.oauth.findModel(this.model, hash);
+      if (old) return this.decode(old, id);
+    }
+    return undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -137,7 +158,7 @@ export class StoreAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    const key = this.key(id);
+    const key = await this.existingKey(id);
     const first = await this.deps.store.oauth.consumeModel(this.model, key, new Date().toISOString());
     if (!first && this.model === 'RefreshToken') {
       // A concurrent request rotated this token a moment ago: this one must not mint a second chain.
@@ -161,13 +182,43 @@ export class StoreAdapter implements Adapter {
       await this.deps.store.oauth.revokeGrant(id);
       return;
     }
-    await this.deps.store.oauth.destroyModel(this.model, this.key(id));
+    await this.deps.store.oauth.destroyModel(this.model, await this.existingKey(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.deps.store.oauth.revokeGrant(grantId);
     this.deps.log.info('oauth grant revoked', { grantId, model: this.model });
   }
+}
+
+function fieldAad(model: string, key: string, field: string): string {
+  return `oauth:${model}:${key}:${field}`;
+}
+
+/** The models whose stored payload holds encrypted fields (see `reencryptPayload`). */
+export const ENCRYPTED_MODELS = ['Client', 'Interaction', REPLAY_MODEL];
+
+/**
+ * A stored payload with its encrypted fields re-encrypted under the current server key (for `sequel
+ * rotate-server-key`); undefined when they already are. Throws DECRYPT_FAILED when a field is under no
+ * key of the ring.
+ */
+export function reencryptPayload(keys: ServerKeys, model: string, id: string, payload: string): string | undefined {
+  const p = JSON.parse(payload) as Record<string, unknown>;
+  let changed = false;
+  const again = (box: { enc: string }, aad: string): { enc: string } => {
+    if (keys.isCurrent(box.enc)) return box;
+    changed = true;
+    return { enc: keys.encrypt(keys.decrypt(box.enc, aad), aad) };
+  };
+  if (model === 'Client' && isBox(p.client_secret)) p.client_secret = again(p.client_secret, fieldAad(model, id, 'client_secret'));
+  const session = p.session as { cookie?: unknown } | undefined;
+  if (model === 'Interaction' && session && isBox(session.cookie)) p.session = { ...session, cookie: again(session.cookie, fieldAad(model, id, 'session.cookie')) };
+  if (model === REPLAY_MODEL && isBox(p)) {
+    const box = again(p, replayAad(id));
+    return changed ? JSON.stringify(box) : undefined;
+  }
+  return changed ? JSON.stringify(p) : undefined;
 }
 
 function isBox(v: unknown): v is { enc: string } {

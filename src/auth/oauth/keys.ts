@@ -11,14 +11,22 @@ export function hashTokenId(keys: ServerKeys, id: string): string {
   return keys.hash('oauth-tokens', id);
 }
 
-/** Keys Koa signs the interaction and session cookies with. */
+/**
+ * Keys Koa signs the interaction and session cookies with: the current server key's signs, every key in
+ * the ring verifies (keygrip), so cookies set before a key rotation stay valid.
+ */
 export function cookieKeys(keys: ServerKeys): string[] {
-  return [keys.key('oauth-cookies').toString('base64url')];
+  return keys.allKeys('oauth-cookies').map((k) => k.toString('base64url'));
 }
 
 /** CSRF token for an interaction's forms: bound to its uid, which the signed interaction cookie also names. */
 export function csrfToken(keys: ServerKeys, uid: string): string {
-  return createHmac('sha256', keys.key('oauth-cookies')).update(`csrf\u0000${uid}`).digest('base64url');
+  return csrfTokens(keys, uid)[0]!;
+}
+
+/** The CSRF tokens accepted for an interaction: one per key in the ring (a form rendered before a rotation). */
+export function csrfTokens(keys: ServerKeys, uid: string): string[] {
+  return keys.allKeys('oauth-cookies').map((k) => createHmac('sha256', k).update(`csrf\u0000${uid}`).digest('base64url'));
 }
 
 // Order of P-256 (SEC 2): a private scalar must be in [1, n-1].

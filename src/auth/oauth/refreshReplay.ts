@@ -24,7 +24,8 @@ import type { ServerKeys } from '../../secrets.js';
 import type { Store } from '../../store/index.js';
 import { hashTokenId } from './keys.js';
 
-const MODEL = 'RefreshSuccessor';
+export const REPLAY_MODEL = 'RefreshSuccessor';
+const MODEL = REPLAY_MODEL;
 /** How long a request that lost a concurrent rotation waits for the winner's answer. */
 const WAIT_FOR_WINNER_MS = 10_000;
 
@@ -61,13 +62,18 @@ interface Recorded {
   successor: string | null;
 }
 
+/** Associated data of a replay record's encrypted payload: binds it to its row. */
+export function replayAad(idHash: string): string {
+  return `oauth:${MODEL}:${idHash}`;
+}
+
 export class RefreshReplays {
   constructor(
     private readonly deps: { store: Store; keys: ServerKeys; log: Logger; graceMs: number },
   ) {}
 
   private aad(idHash: string): string {
-    return `oauth:${MODEL}:${idHash}`;
+    return replayAad(idHash);
   }
 
   /** Whether the refresh token `rawId` was rotated within the grace window (so this is a replay). */

@@ -65,7 +65,12 @@ export class OAuthAccessTokenVerifier implements AccessTokenVerifier {
       }
       return cached.principal;
     }
-    const row = await this.store.oauth.findAccessToken(idHash);
+    let row = await this.store.oauth.findAccessToken(idHash);
+    // During a server-key rotation, a token issued before it is stored under a previous key's hash.
+    for (const prev of this.keys.rotating && !row ? this.keys.hashes('oauth-tokens', token).slice(1) : []) {
+      row = await this.store.oauth.findAccessToken(prev.hash);
+      if (row) break;
+    }
     if (!row) throw invalid('not valid, expired or revoked');
     const t = JSON.parse(row.payload) as StoredAccessToken;
     if (typeof t.exp !== 'number' || t.exp * 1000 <= nowMs || (row.expires_at !== null && Date.parse(row.expires_at) <= nowMs)) throw invalid('expired');

@@ -19,6 +19,7 @@ import { m010ResetPasswordLinks } from './010_reset_password_links.js';
 import { m011AnswersDescriptionsEpoch } from './011_answers_descriptions_epoch.js';
 import { m012Presets } from './012_presets.js';
 import { m013ActivityRangeIndexes } from './013_activity_range_indexes.js';
+import { m014RotateKeyIdsSizing } from './014_rotate_key_ids_sizing.js';
 
 export type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
 
@@ -36,6 +37,7 @@ const ALL: Array<[string, DialectMigration]> = [
   ['011_answers_descriptions_epoch', m011AnswersDescriptionsEpoch],
   ['012_presets', m012Presets],
   ['013_activity_range_indexes', m013ActivityRangeIndexes],
+  ['014_rotate_key_ids_sizing', m014RotateKeyIdsSizing],
 ];
 
 export class StaticMigrationProvider implements MigrationProvider {

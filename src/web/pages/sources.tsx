@@ -121,12 +121,25 @@ const TestResult: FC<{ test: ConnectionTest; saved?: boolean }> = ({ test }) =>
         {test.tableCount !== null ? `, ${test.tableCount} table${test.tableCount === 1 ? '' : 's'} and views` : ''}.
       </Notice>
       {test.privileges ? <PrivilegeNotice warnings={test.privileges.warnings} recommendation={test.privileges.recommendation} /> : null}
+      {test.sizing?.warnings.length ? <SizingNotice warnings={test.sizing.warnings} /> : null}
     </div>
   ) : (
     <Notice kind="error">
       <strong>Could not connect</strong> ({test.error?.code}): {test.error?.message}
     </Notice>
   );
+
+/** The sizing check's warning (docs/deploy.md, "Sizing"): the pools on every worker and replica against the database's limit. */
+const SizingNotice: FC<{ warnings: string[] }> = ({ warnings }) => (
+  <div class="notice warn" role="status" data-sizing>
+    <strong>Connection limit.</strong> Every worker of every replica keeps its own pool for this source:
+    <ul>
+      {warnings.map((w) => (
+        <li>{w}</li>
+      ))}
+    </ul>
+  </div>
+);
 
 const PrivilegeNotice: FC<{ warnings: string[]; recommendation: string | null }> = ({ warnings, recommendation }) =>
   warnings.length ? (
@@ -636,6 +649,8 @@ export function sourcesPage(rt: Runtime): Hono<DashEnv> {
       s.name,
       <>
         <SourceHead ctx={ctx} s={s} />
+        {/* Right after adding: the pools may not fit under the database's limit (also on Settings). */}
+        {c.req.query('ok') === 'added' && s.status.sizingWarnings?.length ? <SizingNotice warnings={s.status.sizingWarnings} /> : null}
         <Tabs ctx={ctx} id={id} current="schema" />
         {body}
       </>,
@@ -714,6 +729,7 @@ export function sourcesPage(rt: Runtime): Hono<DashEnv> {
         {!opts.test && s.status.privilegeWarnings?.length ? (
           <PrivilegeNotice warnings={s.status.privilegeWarnings} recommendation={null} />
         ) : null}
+        {!opts.test && s.status.sizingWarnings?.length ? <SizingNotice warnings={s.status.sizingWarnings} /> : null}
         <SourceFormView
           ctx={ctx}
           action={`${ctx.base}/sources/${id}/settings`}
