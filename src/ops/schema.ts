@@ -5,10 +5,10 @@
  * edit descriptions and the policy; members see what a model sees.
  */
 import type { Catalog, CatalogColumn, CatalogIndex, CatalogTable } from '../connectors/types.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { compileGovernance } from '../governance/policy.js';
 import { applyPolicy, viewQuery } from '../mcp/context.js';
-import { assertPolicy } from '../sources.js';
+import { assertPolicy, maskList } from '../sources.js';
 import type { ColumnMask, IdentityRole, SourcePolicy, SourceRecord } from '../store/sources.js';
 import { currentRole, isAdmin, requireCan, userIdOf, type OpsActor, type OpsDeps } from './access.js';
 
@@ -36,8 +36,8 @@ export interface SchemaBrowse {
   source: { id: string; name: string; engine: string };
   defaultSchema: string;
   schemas: BrowsedSchema[];
-  /** Admins only: the policy names what it hides. */
-  policy: Pick<SourcePolicy, 'allowedSchemas' | 'hiddenTables' | 'hiddenColumns' | 'allowUserFunctions'> | null;
+  /** Admins only: the policy as the Policy tab shows it. */
+  policy: PolicyView | null;
   /** Whether this view shows everything (admins) or what a model sees (members). */
   full: boolean;
 }
@@ -101,13 +101,91 @@ export async function browseSchema(deps: OpsDeps, actor: OpsActor, id: string, o
   }
   const sorted = [...schemas.values()].sort((a, b) => (a.name === catalog.defaultSchema ? -1 : b.name === catalog.defaultSchema ? 1 : a.name.localeCompare(b.name)));
   for (const s of sorted) s.tables.sort((a, b) => a.name.localeCompare(b.name));
-  const { allowedSchemas, hiddenTables, hiddenColumns, allowUserFunctions } = source.policy;
   return {
     source: { id: source.id, name: source.name, engine: source.engine },
     defaultSchema: catalog.defaultSchema,
     schemas: sorted,
-    policy: admin ? { allowedSchemas, hiddenTables, hiddenColumns, allowUserFunctions } : null,
+    policy: admin ? policyView(source, catalog) : null,
     full: admin,
+  };
+}
+
+/**
+ * A source's policy split the way the Policy tab shows it. An entry that names exactly one schema, table
+ * or column of the catalog, without a wildcard, is a checkbox and is given in the form's own spelling
+ * (`schema.table.column`, the catalog's case), so `customers.SSN` written by the CLI and the form's
+ * `public.customers.ssn` are the same box. Every other entry — patterns, one-part column names for every
+ * table, names of tables the catalog does not show (now), entries matching several objects — is listed
+ * as written under `other`, and masks and identity roles, which have no checkboxes, in full: the tab shows
+ * them and a save keeps them unless the admin removes them there, so a save cannot drop a rule it did not show.
+ */
+export interface PolicyView {
+  /** Catalog schema names ticked. */
+  allowedSchemas: string[];
+  /** `schema.table` of the catalog, ticked. */
+  hiddenTables: string[];
+  /** `schema.table.column` of the catalog, ticked. */
+  hiddenColumns: string[];
+  other: { allowedSchemas: string[]; hiddenTables: string[]; hiddenColumns: string[] };
+  maskedColumns: ColumnMask[];
+  identityRoles: IdentityRole[];
+  identityRequired: boolean;
+  allowUserFunctions: boolean;
+  /** The source's version when read: a save from this view is refused once the source changed since. */
+  version: number;
+}
+
+/** A name the form's dotted values carry unambiguously (no dot, no wildcard). */
+const plain = (s: string) => !s.includes('.') && !s.includes('*');
+
+/** What the rule an entry compiles to matches, for wildcard-free entries (glob without `*` = case-insensitive equality). */
+function splitEntries<T>(entries: string[], candidates: T[], match: (parts: string[], c: T) => boolean, canonical: (c: T) => string | null): { boxes: string[]; other: string[] } {
+  const boxes = new Set<string>();
+  const other: string[] = [];
+  for (const entry of entries) {
+    const parts = entry.split('.');
+    const hits = entry.includes('*') ? [] : candidates.filter((c) => match(parts, c));
+    const box = hits.length === 1 ? canonical(hits[0]!) : null;
+    if (box) boxes.add(box);
+    else other.push(entry);
+  }
+  return { boxes: [...boxes], other };
+}
+
+export function policyView(source: Pick<SourceRecord, 'policy' | 'version'>, catalog: Catalog): PolicyView {
+  const p = source.policy;
+  const eq = (a: string, b: string) => lower(a) === lower(b);
+  const schemaOf = (parts: string[], n: number) => (parts.length === n ? parts[0]! : catalog.defaultSchema);
+  const schemaNames = [...new Set(catalog.tables.map((t) => t.schema))];
+  const schemas = splitEntries(
+    p.allowedSchemas,
+    schemaNames,
+    (parts, s) => parts.length === 1 && eq(parts[0]!, s),
+    (s) => (plain(s) ? s : null),
+  );
+  const tables = splitEntries(
+    p.hiddenTables,
+    catalog.tables,
+    (parts, t) => (parts.length === 1 || parts.length === 2) && eq(schemaOf(parts, 2), t.schema) && eq(parts[parts.length - 1]!, t.name),
+    (t) => (plain(t.schema) && plain(t.name) ? `${t.schema}.${t.name}` : null),
+  );
+  const columns = splitEntries(
+    p.hiddenColumns,
+    catalog.tables.flatMap((t) => t.columns.map((c) => ({ t, c: c.name }))),
+    // One part is a name for every table: a rule, never one box.
+    (parts, { t, c }) => (parts.length === 2 || parts.length === 3) && eq(schemaOf(parts, 3), t.schema) && eq(parts[parts.length - 2]!, t.name) && eq(parts[parts.length - 1]!, c),
+    ({ t, c }) => (plain(t.schema) && plain(t.name) && plain(c) ? `${t.schema}.${t.name}.${c}` : null),
+  );
+  return {
+    allowedSchemas: schemas.boxes,
+    hiddenTables: tables.boxes,
+    hiddenColumns: columns.boxes,
+    other: { allowedSchemas: schemas.other, hiddenTables: tables.other, hiddenColumns: columns.other },
+    maskedColumns: p.maskedColumns,
+    identityRoles: p.identityRoles,
+    identityRequired: p.identityRequired,
+    allowUserFunctions: p.allowUserFunctions,
+    version: source.version,
   };
 }
 
@@ -167,6 +245,10 @@ function clean(list: string[], parts: number, what: string, form: string): strin
 export async function updatePolicy(deps: OpsDeps, actor: OpsActor, id: string, input: PolicyInput): Promise<SourcePolicy> {
   await requireCan(deps, actor, 'sources.write');
   const source = await requireSource(deps, actor, id);
+  return savePolicy(deps, actor, source, input);
+}
+
+async function savePolicy(deps: OpsDeps, actor: OpsActor, source: SourceRecord, input: PolicyInput): Promise<SourcePolicy> {
   const policy: Partial<SourcePolicy> = {
     ...(input.allowedSchemas !== undefined ? { allowedSchemas: clean(input.allowedSchemas, 1, 'allowed schema', 'as a schema name without dots') } : {}),
     ...(input.hiddenTables !== undefined ? { hiddenTables: clean(input.hiddenTables, 2, 'hidden table', 'schema.table or table') } : {}),
@@ -180,4 +262,45 @@ export async function updatePolicy(deps: OpsDeps, actor: OpsActor, id: string, i
   assertPolicy(policy);
   const updated = await deps.store.sources.update(actor.orgId, source.id, { policy });
   return updated.policy;
+}
+
+/** One entry a line (or comma-separated, as the CLI takes them). */
+export const entryLines = (text: string): string[] => text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+
+/**
+ * What the Policy tab posts: the boxes ticked, and the text fields listing the rules that are not boxes
+ * (as `policyView` showed them). A text field left out of the post keeps the stored rules that are not
+ * boxes, so no post drops a rule the form did not show.
+ */
+export interface PolicyFormInput {
+  /** `PolicyView.version` the form was made from; a source changed since is a conflict (reload and redo). */
+  version?: number | undefined;
+  allowedSchemas: string[];
+  hiddenTables: string[];
+  hiddenColumns: string[];
+  otherAllowedSchemas?: string | undefined;
+  otherHiddenTables?: string | undefined;
+  otherHiddenColumns?: string | undefined;
+  /** `column:mode` a line. */
+  maskedColumns?: string | undefined;
+  allowUserFunctions: boolean;
+}
+
+/** The dashboard's save: the boxes plus the listed rules, never fewer rules than the form showed. */
+export async function savePolicyForm(deps: OpsDeps, actor: OpsActor, id: string, input: PolicyFormInput): Promise<SourcePolicy> {
+  await requireCan(deps, actor, 'sources.write');
+  const source = await requireSource(deps, actor, id);
+  if (input.version !== undefined && input.version !== source.version) {
+    throw new ConflictError('the source was changed since this page was loaded (maybe from the CLI); reload the Policy tab and make the change again');
+  }
+  const needStored = input.otherAllowedSchemas === undefined || input.otherHiddenTables === undefined || input.otherHiddenColumns === undefined;
+  const stored = needStored ? policyView(source, await fullCatalog(deps, source, false)).other : null;
+  const other = (text: string | undefined, kept: string[] | undefined) => (text === undefined ? (kept ?? []) : entryLines(text));
+  return savePolicy(deps, actor, source, {
+    allowedSchemas: [...input.allowedSchemas, ...other(input.otherAllowedSchemas, stored?.allowedSchemas)],
+    hiddenTables: [...input.hiddenTables, ...other(input.otherHiddenTables, stored?.hiddenTables)],
+    hiddenColumns: [...input.hiddenColumns, ...other(input.otherHiddenColumns, stored?.hiddenColumns)],
+    ...(input.maskedColumns !== undefined ? { maskedColumns: maskList(entryLines(input.maskedColumns).join(',')) } : {}),
+    allowUserFunctions: input.allowUserFunctions,
+  });
 }

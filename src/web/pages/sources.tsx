@@ -1,7 +1,8 @@
 /**
  * Data sources: the list (engine, status and last check, tables), add and edit per engine with Test
  * connection (saving tests first, with "save anyway"), the least-privilege notice, and a source's page —
- * Schema (browse and describe), Policy (allowed schemas, hidden tables and columns), Settings and the
+ * Schema (browse and describe), Policy (allowed schemas, hidden tables and columns as boxes, the other
+ * rules — patterns, masks — as lists a save keeps), Settings and the
  * danger zone. Every handler calls an operation in src/ops, which checks role and organization; the
  * ids in these URLs are only looked up inside the signed-in person's organization.
  */
@@ -10,7 +11,7 @@ import type { Child, FC } from 'hono/jsx';
 import type { TlsMode } from '../../connectors/types.js';
 import { AppError, ValidationError } from '../../errors.js';
 import { can } from '../../ops/permissions.js';
-import { browseSchema, setDescription, updatePolicy, type BrowsedTable, type SchemaBrowse } from '../../ops/schema.js';
+import { browseSchema, savePolicyForm, setDescription, type BrowsedTable, type SchemaBrowse } from '../../ops/schema.js';
 import {
   checkSource,
   createSource,
@@ -393,17 +394,34 @@ const SchemaTab: FC<{ ctx: PageCtx; id: string; b: SchemaBrowse; q: string }> = 
   );
 };
 
+/** A labelled text area of policy entries, one a line. */
+const RuleList: FC<{ id: string; label: string; hint: Child; lines: string[] }> = ({ id, label, hint, lines }) => (
+  <div class="field">
+    <label for={id}>{label}</label>
+    <textarea id={id} name={id} rows={Math.min(8, Math.max(2, lines.length + 1))} class="mono" spellcheck={false} autocapitalize="off" aria-describedby={`${id}-hint`}>
+      {lines.join('\n')}
+    </textarea>
+    <span class="hint" id={`${id}-hint`}>
+      {hint}
+    </span>
+  </div>
+);
+
 const PolicyTab: FC<{ ctx: PageCtx; id: string; b: SchemaBrowse }> = ({ ctx, id, b }) => {
   const p = b.policy!;
   const allowed = new Set(p.allowedSchemas);
   const hiddenT = new Set(p.hiddenTables);
   const hiddenC = new Set(p.hiddenColumns);
+  const allowedSchema = new Map(b.schemas.map((s) => [s.name, s.allowed]));
+  // Hidden by a rule that is not its own box (a pattern, a name for every table, an exposing view): said beside the box.
+  const byRule = <span class="muted small">hidden by another rule</span>;
   return (
     <form method="post" action={`${ctx.base}/sources/${id}/policy`}>
       <Csrf token={ctx.csrf} />
+      <input type="hidden" name="version" value={String(p.version)} />
       <div class="card">
         <h2>Allowed schemas</h2>
-        <p class="muted small">Models see only the schemas ticked here; none ticked means every schema.</p>
+        <p class="muted small">Models see only the schemas ticked or listed here; none means every schema.</p>
         <fieldset>
           <legend class="visually-hidden">Allowed schemas</legend>
           {b.schemas.map((s) => (
@@ -412,27 +430,35 @@ const PolicyTab: FC<{ ctx: PageCtx; id: string; b: SchemaBrowse }> = ({ ctx, id,
             </label>
           ))}
         </fieldset>
+        <RuleList
+          id="otherAllowedSchemas"
+          label="Other allowed schemas"
+          lines={p.other.allowedSchemas}
+          hint="Schemas the database does not show now, one a line. Kept when you save; delete a line to remove it."
+        />
       </div>
       <div class="card">
         <h2>Hidden tables and columns</h2>
-        <p class="muted small">Hidden tables and columns are left out of list, search and describe answers.</p>
+        <p class="muted small">Hidden tables and columns are left out of list, search and describe answers, and run_query refuses to read them.</p>
         {b.schemas.map((s) =>
           s.tables.map((t) => {
             const tq = `${t.schema}.${t.name}`;
-            const anyHidden = hiddenT.has(tq) || t.columns.some((c) => hiddenC.has(`${tq}.${c.name}`));
+            const tableByRule = t.hidden && !hiddenT.has(tq) && allowedSchema.get(t.schema) !== false;
+            const anyHidden = hiddenT.has(tq) || tableByRule || t.columns.some((c) => hiddenC.has(`${tq}.${c.name}`) || (c.hidden && !t.hidden));
             return (
               <details class="policy-table" open={anyHidden}>
                 <summary>
                   <span class="mono">{tq}</span> {anyHidden ? <span class="pill danger">has hidden parts</span> : null}
                 </summary>
                 <label class="choice">
-                  <input type="checkbox" name="hiddenTables" value={tq} checked={hiddenT.has(tq)} /> Hide the whole table
+                  <input type="checkbox" name="hiddenTables" value={tq} checked={hiddenT.has(tq)} /> Hide the whole table {tableByRule ? byRule : null}
                 </label>
                 <fieldset class="columns">
                   <legend class="small muted">Hide columns</legend>
                   {t.columns.map((c) => (
                     <label class="choice">
-                      <input type="checkbox" name="hiddenColumns" value={`${tq}.${c.name}`} checked={hiddenC.has(`${tq}.${c.name}`)} /> <span class="mono">{c.name}</span>
+                      <input type="checkbox" name="hiddenColumns" value={`${tq}.${c.name}`} checked={hiddenC.has(`${tq}.${c.name}`)} /> <span class="mono">{c.name}</span>{' '}
+                      {c.hidden && !t.hidden && !hiddenC.has(`${tq}.${c.name}`) ? byRule : null}
                     </label>
                   ))}
                 </fieldset>
@@ -441,6 +467,60 @@ const PolicyTab: FC<{ ctx: PageCtx; id: string; b: SchemaBrowse }> = ({ ctx, id,
           }),
         )}
       </div>
+      <div class="card">
+        <h2>Patterns and other rules</h2>
+        <p class="muted small">
+          Rules that are not one box above: patterns (<code>*</code> matches any run of characters, case-insensitive), a column name alone (every table), and tables
+          or columns the database does not show now. They are kept when you save; delete a line to remove a rule.
+        </p>
+        <RuleList
+          id="otherHiddenTables"
+          label="Hidden tables"
+          lines={p.other.hiddenTables}
+          hint={
+            <>
+              One a line: <code>schema.table</code> or <code>table</code> (default schema <code>{b.defaultSchema}</code>), e.g. <code>audit_*</code>.
+            </>
+          }
+        />
+        <RuleList
+          id="otherHiddenColumns"
+          label="Hidden columns"
+          lines={p.other.hiddenColumns}
+          hint={
+            <>
+              One a line: <code>schema.table.column</code>, <code>table.column</code>, or a column name or pattern for every table, e.g. <code>*email*</code>.
+            </>
+          }
+        />
+        <RuleList
+          id="maskedColumns"
+          label="Masked columns"
+          lines={p.maskedColumns.map((m) => `${m.column}:${m.mode}`)}
+          hint={
+            <>
+              One a line: a column as above, a colon and <code>mask</code>, <code>hash</code> or <code>null</code>, e.g. <code>*phone*:mask</code>. Values leave Sequel masked.
+            </>
+          }
+        />
+      </div>
+      {p.identityRoles.length || p.identityRequired ? (
+        <div class="card">
+          <h2>Database identity</h2>
+          <p class="muted small">
+            Set with <code>sequel sources policy --identity-roles</code>; kept when you save here.{p.identityRequired ? ' Callers without a role are refused.' : ''}
+          </p>
+          {p.identityRoles.length ? (
+            <ul>
+              {p.identityRoles.map((r) => (
+                <li>
+                  <span class="mono">{r.member}</span> runs as <span class="mono">{r.role}</span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
       <div class="card">
         <label class="choice">
           <input type="checkbox" name="allowUserFunctions" checked={p.allowUserFunctions} /> Allow functions defined in the database (stored functions, UDFs, macros)
@@ -705,10 +785,17 @@ export function sourcesPage(rt: Runtime): Hono<DashEnv> {
       const v = body[k];
       return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
     };
-    await updatePolicy(rt, ctx.actor, id, {
+    const text = (k: string) => (typeof body[k] === 'string' ? body[k] : undefined);
+    const version = Number(text('version'));
+    await savePolicyForm(rt, ctx.actor, id, {
+      version: Number.isSafeInteger(version) ? version : undefined,
       allowedSchemas: list('allowedSchemas'),
       hiddenTables: list('hiddenTables'),
       hiddenColumns: list('hiddenColumns'),
+      otherAllowedSchemas: text('otherAllowedSchemas'),
+      otherHiddenTables: text('otherHiddenTables'),
+      otherHiddenColumns: text('otherHiddenColumns'),
+      maskedColumns: text('maskedColumns'),
       allowUserFunctions: body.allowUserFunctions === 'on',
     });
     return c.redirect(`${ctx.base}/sources/${id}/policy?ok=policy`, 303);
