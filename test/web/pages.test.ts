@@ -12,6 +12,7 @@ import { createKey } from '../../src/ops/keys.js';
 import { createMember, inviteMember, INVITE_PATH } from '../../src/ops/members.js';
 import { createResetLink, RESET_PATH } from '../../src/ops/passwordReset.js';
 import { createPreset } from '../../src/ops/presets.js';
+import { updatePolicy } from '../../src/ops/schema.js';
 import { launchBrowser, requireBrowser, screenshotPath } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -23,6 +24,7 @@ let ts: TestServer;
 let browser: Browser;
 let inviteLink: string;
 let resetPath: string;
+let policyPath: string;
 
 beforeAll(async () => {
   ts = await startTestServer();
@@ -34,6 +36,10 @@ beforeAll(async () => {
   await createPreset(ts.rt, actor, { name: 'no-pii', description: 'No personal data', policy: { hiddenColumns: ['*email*', '*ssn*'], maskedColumns: [{ column: 'customers.phone', mode: 'mask' }] } });
   await createKey(ts.rt, actor, { name: 'CI reporting', sources: ['demo'], expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), preset: 'no-pii' });
   resetPath = `${RESET_PATH}${(await createResetLink(ts.rt, actor, ada.id)).token}`;
+  // The demo source's Policy tab with rules that are not checkboxes (patterns, a table the catalog lacks, a mask).
+  const demo = (await ts.rt.store.sources.list(org.id)).find((s) => s.name === 'demo')!;
+  await updatePolicy(ts.rt, actor, demo.id, { hiddenTables: ['audit_*'], hiddenColumns: ['*ssn*', 'customers.email', 'archive.notes'], maskedColumns: [{ column: '*phone*', mode: 'mask' }] });
+  policyPath = `/app/default/sources/${demo.id}/policy`;
   inviteLink = `${ts.url}${INVITE_PATH}${(await inviteMember(ts.rt, actor, { email: 'new.person@example.com', role: 'member' })).token}`;
   if (hasBrowser) browser = await launchBrowser();
 });
@@ -100,6 +106,7 @@ const VISITS: Visit[] = [
   { name: 'create-org', path: '/app/new', signedIn: true },
   { name: 'not-found', path: '/app/default/settings/keys/nope/revoke', signedIn: true },
   { name: 'sources-placeholder', path: '/app/default/sources', signedIn: true },
+  { name: 'source-policy', path: 'policy', signedIn: true },
 ];
 
 async function signedInContext(v: Variant): Promise<BrowserContext> {
@@ -135,7 +142,8 @@ describe.skipIf(!hasBrowser)('every dashboard page', () => {
             () => undefined,
           );
         });
-        await page.goto(visit.path === 'reset' ? `${ts.url}${resetPath}` : visit.path ? `${ts.url}${visit.path}` : inviteLink);
+        const where = visit.path === 'reset' ? resetPath : visit.path === 'policy' ? policyPath : visit.path;
+        await page.goto(where ? `${ts.url}${where}` : inviteLink);
         await visit.then?.(page);
         await page.screenshot({ path: screenshotPath(`page-${visit.name}-${v.name}`), fullPage: true });
         if (cspViolations.length) problems.push(`${visit.name}: CSP violation ${cspViolations[0]}`);
