@@ -8,13 +8,56 @@ import type { Client } from '@modelcontextprotocol/client';
 import { ForbiddenError, type OpsActor } from '../../src/ops/access.js';
 import { activityCsv, activityFacets, activityOverview, csvField, listActivity } from '../../src/ops/activity.js';
 import { runPlayground } from '../../src/ops/playground.js';
-import { browseSchema, setDescription, updatePolicy } from '../../src/ops/schema.js';
+import { browseSchema, policyView, setDescription, updatePolicy } from '../../src/ops/schema.js';
+import type { Catalog, CatalogTable } from '../../src/connectors/types.js';
+import { DEFAULT_POLICY } from '../../src/store/sources.js';
 import { createSource } from '../../src/ops/sources.js';
 import { NotFoundError, ValidationError } from '../../src/errors.js';
 import { createTempPgDatabase, requireService, type TempDatabase } from '../helpers/services.js';
 import { connectClient, startTestServer, type TestServer } from '../helpers/server.js';
 
 type UserActor = Extract<OpsActor, { kind: 'user' }>;
+
+describe('the Policy tab view of a policy', () => {
+  const table = (schema: string, name: string, columns: string[]): CatalogTable => ({
+    schema,
+    name,
+    kind: 'table',
+    comment: null,
+    rowEstimate: null,
+    indexes: [],
+    columns: columns.map((c) => ({ name: c, type: 'text', nullable: true, default: null, primaryKey: false, comment: null, references: null })),
+  });
+  const catalog: Catalog = {
+    defaultSchema: 'public',
+    tables: [table('public', 'customers', ['id', 'email', 'ssn']), table('sales', 'orders', ['id', 'total']), table('sales', 'Orders', ['id'])],
+  };
+
+  it('boxes what names one object, in the form’s spelling; lists everything else as written', () => {
+    const v = policyView(
+      {
+        version: 7,
+        policy: {
+          ...DEFAULT_POLICY,
+          allowedSchemas: ['PUBLIC', 'extra'],
+          hiddenTables: ['Customers', 'sales.orders', 'audit_*', 'public.ghost'],
+          hiddenColumns: ['PUBLIC.Customers.SSN', 'customers.ssn', 'ssn', '*email*', 'sales.orders.total', 'ghost.secret', 'public.customers.*'],
+          maskedColumns: [{ column: '*phone*', mode: 'mask' }],
+        },
+      },
+      catalog,
+    );
+    expect(v).toMatchObject({
+      allowedSchemas: ['public'],
+      // `sales.orders` matches both `orders` and `Orders` (names match ignoring case): not one box.
+      hiddenTables: ['public.customers'],
+      hiddenColumns: ['public.customers.ssn', 'sales.orders.total'],
+      other: { allowedSchemas: ['extra'], hiddenTables: ['sales.orders', 'audit_*', 'public.ghost'], hiddenColumns: ['ssn', '*email*', 'ghost.secret', 'public.customers.*'] },
+      maskedColumns: [{ column: '*phone*', mode: 'mask' }],
+      version: 7,
+    });
+  });
+});
 
 const pgUp = await requireService('postgres', 'schema, playground and activity operations');
 
