@@ -213,8 +213,8 @@ export async function setDescription(deps: OpsDeps, actor: OpsActor, id: string,
 
 /**
  * A change to a source's governance policy: a field left out keeps its stored value, a list given
- * replaces the stored one (an empty list clears it). The dashboard's Policy tab sends the lists it shows;
- * `sequel sources policy` sends the flags given.
+ * replaces the stored one (an empty list clears it). `sequel sources policy` sends the flags given; the
+ * dashboard's Policy tab goes through `savePolicyForm`, which builds the lists from its boxes and text fields.
  */
 export interface PolicyInput {
   allowedSchemas?: string[] | undefined;
