@@ -2,7 +2,8 @@
  * The audit trail, durable before a call is answered.
  *
  * `journal` (the default): each entry is appended to a local journal file with a synchronous write()
- * before the call's answer leaves. A write() that has returned is in the kernel's page cache, which
+ * before the call's answer leaves — the entries of calls ending in the same turn of the event loop in one
+ * write(). A write() that has returned is in the kernel's page cache, which
  * outlives the process: a server killed (kill -9, OOM) loses none of what it answered. Only the kernel
  * itself going down (power loss, kernel panic) needs the data on the disk, and that is what the fsync
  * policy decides:
@@ -11,8 +12,9 @@
  *     entries of that last window, never a process crash.
  *   - `always`: the answer waits for the fdatasync too; entries arriving while one is under way share the
  *     next (group commit), so under load there is one fdatasync per batch, not per call.
- * The store is written off the request path in small batches as before; a journal segment is deleted
- * once every entry in it is stored. At start, segments left by a process that died are replayed into the
+ * The store is written off the request path in batches (every `delayMs`, 100 ms); on the embedded SQLite
+ * store a batch never waits for another process's write lock (that wait would block this process's event
+ * loop) but is tried again shortly. A journal segment is deleted once every entry in it is stored. At start, segments left by a process that died are replayed into the
  * store and deleted. Every entry carries a random `entry_id`, unique in the store, so a replay never
  * writes an entry twice (the crash may come after the store write and before the segment's deletion).
  *
@@ -28,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
-import type { AuditEntry } from './store/audit.js';
+import { StoreBusyError, type AuditEntry } from './store/audit.js';
 import type { Store } from './store/index.js';
 
 export type AuditDurability = 'journal' | 'store';
@@ -86,6 +88,16 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** The entries of one turn of the event loop, journaled together (`interval`). */
+interface TurnBatch {
+  entries: Entry[];
+  done: Promise<void>;
+  settle: (outcome: Promise<void>) => void;
+}
+
+/** How soon a store batch is tried again after finding the SQLite store's write lock taken. */
+const BUSY_RETRY_MS = 5;
+
 /** `<host>-<pid>-<start>-<seq>.jsonl`: the host and pid say whose it is, so a start replays only the dead's. */
 const SEGMENT = /^(.+)-(\d+)-(\d+)-(\d+)\.jsonl$/;
 
@@ -105,7 +117,7 @@ export class AuditWriter {
   /** Entries waiting for the store. */
   private queue: Queued[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private flushing: Promise<unknown> | undefined;
   private retryMs = 0;
 
   /** Entries waiting for the next journal fsync (or, in store durability, the next store write). */
@@ -120,6 +132,8 @@ export class AuditWriter {
   private syncing: Promise<void> | undefined;
   private readonly started = Date.now();
   private closed = false;
+  /** Entries of this turn of the event loop waiting for their journal write (`interval`). */
+  private turn: TurnBatch | undefined;
 
   constructor(
     private readonly store: Store,
@@ -131,8 +145,8 @@ export class AuditWriter {
     if (this.durability === 'journal' && !this.journalDir) throw new Error('journal durability needs a journal directory');
     this.fsync = opts.fsync ?? 'interval';
     this.fsyncIntervalMs = opts.fsyncIntervalMs ?? 50;
-    this.delayMs = opts.delayMs ?? 20;
-    this.maxBatch = opts.maxBatch ?? 200;
+    this.delayMs = opts.delayMs ?? 100;
+    this.maxBatch = opts.maxBatch ?? 500;
     this.segmentBytes = opts.segmentBytes ?? 1024 * 1024;
     this.maxQueued = opts.maxQueued ?? 100_000;
   }
@@ -145,23 +159,49 @@ export class AuditWriter {
   write(entry: AuditEntry): Promise<void> {
     const e: Entry = { ...entry, entry_id: entry.entry_id ?? randomUUID() };
     if (this.durability === 'journal' && this.fsync === 'interval' && !this.closed) {
-      try {
-        // Synchronous on purpose: the entry is in the page cache before this call returns, with no thread
-        // pool hop or event-loop turn between the query's end and its answer.
-        const segment = this.appendToJournal([e]);
-        this.queue.push({ entry: e, segment });
-        this.scheduleStoreFlush();
-        this.scheduleSync(segment);
-        return Promise.resolve();
-      } catch (err) {
-        this.log.error('audit journal write failed; writing to the store before answering', { err, count: 1 });
+      // The calls that end in this turn of the event loop share one journal write, made at its end
+      // (setImmediate: after the I/O callbacks of this turn, before any new ones), and all wait for it.
+      // Synchronous write(): in the page cache before any of those answers leaves, with no thread pool hop.
+      let turn = this.turn;
+      if (!turn) {
+        let settle!: (outcome: Promise<void>) => void;
+        const done = new Promise<void>((resolve) => (settle = resolve));
+        turn = this.turn = { entries: [], done, settle };
+        setImmediate(() => this.writeTurn());
       }
+      turn.entries.push(e);
+      return turn.done;
     }
+    return this.enqueue(e);
+  }
+
+  /** Into the next store commit (or, under `always`, the next journal fsync); resolves once recorded. */
+  private enqueue(e: Entry): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.group.push({ entry: e, resolve, reject });
       // One commit at a time; whatever arrives meanwhile rides the next one.
       if (!this.committing) this.committing = this.commitLoop();
     });
+  }
+
+  /** Journals this turn's entries in one write(); if the journal fails, they go to the store before answering. */
+  private writeTurn(): void {
+    const turn = this.turn;
+    if (!turn) return;
+    this.turn = undefined;
+    if (!this.closed) {
+      try {
+        const segment = this.appendToJournal(turn.entries);
+        for (const entry of turn.entries) this.queue.push({ entry, segment });
+        this.scheduleStoreFlush();
+        this.scheduleSync(segment);
+        turn.settle(Promise.resolve());
+        return;
+      } catch (err) {
+        this.log.error('audit journal write failed; writing to the store before answering', { err, count: turn.entries.length });
+      }
+    }
+    turn.settle(Promise.all(turn.entries.map((e) => this.enqueue(e))).then(() => undefined));
   }
 
   private async commitLoop(): Promise<void> {
@@ -308,12 +348,21 @@ export class AuditWriter {
 
   private scheduleStoreFlush(): void {
     if (this.flushing) return;
-    if (this.queue.length >= this.maxBatch && this.retryMs === 0) void this.flush().catch(() => undefined);
-    else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), Math.max(this.delayMs, this.retryMs));
+    if (this.queue.length >= this.maxBatch && this.retryMs === 0) void this.flushQueue(false).catch(() => undefined);
+    else this.timer ??= setTimeout(() => void this.flushQueue(false).catch(() => undefined), Math.max(this.delayMs, this.retryMs));
   }
 
-  /** Waits for pending journal commits, then writes everything queued to the store. Rejects if the store fails. */
-  async flush(): Promise<void> {
+  /**
+   * Writes this turn's journal batch and waits for pending journal commits, then writes everything queued
+   * to the store. Rejects if the store fails.
+   */
+  flush(): Promise<void> {
+    this.writeTurn();
+    return this.flushQueue(true);
+  }
+
+  /** `wait`: false in the background, where a store locked by another process is retried later instead. */
+  private async flushQueue(wait: boolean): Promise<void> {
     while (this.committing) await this.committing;
     if (this.timer) {
       clearTimeout(this.timer);
@@ -322,24 +371,31 @@ export class AuditWriter {
     while (this.flushing) await this.flushing;
     if (this.queue.length === 0) return;
     const batch = this.queue.splice(0, Math.max(this.maxBatch, 1000));
-    this.flushing = this.storeBatch(batch).finally(() => {
+    const flushing = this.storeBatch(batch, wait).finally(() => {
       this.flushing = undefined;
     });
-    await this.flushing;
-    if (this.queue.length > 0) await this.flush();
+    this.flushing = flushing;
+    if (!(await flushing)) return;
+    if (this.queue.length > 0) await this.flushQueue(wait);
   }
 
-  private async storeBatch(batch: Queued[]): Promise<void> {
+  /** Stores a batch; false when the store was busy and the batch is queued again for a moment later. */
+  private async storeBatch(batch: Queued[], wait: boolean): Promise<boolean> {
     try {
-      await this.store.audit.insertMany(batch.map((q) => q.entry));
+      await this.store.audit.insertMany(batch.map((q) => q.entry), { wait });
       this.retryMs = 0;
     } catch (err) {
+      if (err instanceof StoreBusyError) {
+        this.queue.unshift(...batch);
+        this.timer ??= setTimeout(() => void this.flushQueue(false).catch(() => undefined), BUSY_RETRY_MS + Math.random() * BUSY_RETRY_MS);
+        return false;
+      }
       // Journaled entries are safe on disk: keep them and try again later, backing off.
       this.retryMs = Math.min(Math.max(this.retryMs * 2, 250), 5000);
       this.log.error('audit store write failed; retrying from the journal', { err, count: batch.length, retryInMs: this.retryMs });
       this.queue.unshift(...batch);
       this.shed();
-      this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.retryMs);
+      this.timer ??= setTimeout(() => void this.flushQueue(false).catch(() => undefined), this.retryMs);
       throw err;
     }
     const touched = new Set<Segment>();
@@ -349,6 +405,7 @@ export class AuditWriter {
       touched.add(q.segment);
     }
     for (const seg of touched) await this.maybeDelete(seg);
+    return true;
   }
 
   /** A store down for long must not grow memory without bound: the oldest entries wait in the journal. */

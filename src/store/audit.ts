@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { sql, type Insertable, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { AuditLogTable, DB } from './db.js';
 
@@ -40,15 +41,63 @@ export interface AuditDay {
   bySource: Array<{ source: string; calls: number }>;
 }
 
+/** Every column an entry sets, in the order of the embedded store's prepared insert. */
+const COLUMNS = [
+  'entry_id',
+  'at',
+  'org_id',
+  'user_id',
+  'credential_kind',
+  'credential_id',
+  'credential_label',
+  'source_id',
+  'source_name',
+  'tool',
+  'sql',
+  'row_count',
+  'duration_ms',
+  'outcome',
+  'error',
+  'governance',
+] as const satisfies ReadonlyArray<keyof AuditEntry>;
+
+const INSERT = `insert into audit_log (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')}) on conflict (entry_id) do nothing`;
+
+/** The embedded store is being written by another process right now (see AuditLog.insertMany's `wait`). */
+export class StoreBusyError extends Error {
+  constructor() {
+    super('the store is being written by another process');
+    this.name = 'StoreBusyError';
+  }
+}
+
 export class AuditLog {
-  constructor(private readonly db: Kysely<DB>) {}
+  private insertOne: Database.Statement | undefined;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    /** The embedded store's handle (SQLite): batches go through one prepared statement, not Kysely. */
+    private readonly sqlite?: Database.Database,
+  ) {}
 
   /**
    * Inserts entries; one with an `entry_id` already stored is skipped, which makes replaying the audit
    * journal after a crash idempotent. One transaction, so a batch is stored whole or not at all.
+   *
+   * `wait: false` (the audit writer's background batches, whose entries are safe in its journal): on the
+   * embedded SQLite store, when another process holds the write lock the call fails at once with
+   * StoreBusyError instead of waiting for it. better-sqlite3 is synchronous, so waiting there (busy_timeout)
+   * would stall every call this process is serving; the writer tries again a moment later instead.
    */
-  async insertMany(entries: AuditEntry[]): Promise<void> {
+  async insertMany(entries: AuditEntry[], opts: { wait?: boolean } = {}): Promise<void> {
     if (entries.length === 0) return;
+    const lite = this.sqlite;
+    // Inside a Kysely transaction of this connection (begun, awaiting its next statement) the batch must
+    // not join it: the Kysely path below waits for that transaction to end.
+    if (lite && lite.open && !lite.inTransaction) {
+      this.insertSqlite(lite, entries, opts.wait !== false);
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
       // Chunked: SQLite caps bound variables per statement.
       for (let i = 0; i < entries.length; i += 50) {
@@ -59,6 +108,35 @@ export class AuditLog {
           .execute();
       }
     });
+  }
+
+  /**
+   * One prepared single-row insert run per entry inside one synchronous transaction: preparing a
+   * multi-row statement and building it through Kysely cost more than the inserts themselves.
+   */
+  private insertSqlite(lite: Database.Database, entries: AuditEntry[], wait: boolean): void {
+    const stmt = (this.insertOne ??= lite.prepare(INSERT));
+    const values = new Array<unknown>(COLUMNS.length);
+    const run = () => {
+      for (const e of entries) {
+        for (let i = 0; i < COLUMNS.length; i++) values[i] = e[COLUMNS[i]!] ?? null;
+        stmt.run(values);
+      }
+    };
+    if (wait) {
+      lite.transaction(run).immediate();
+      return;
+    }
+    const previous = lite.pragma('busy_timeout', { simple: true }) as number;
+    lite.pragma('busy_timeout = 0');
+    try {
+      lite.transaction(run).immediate();
+    } catch (err) {
+      if (String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY')) throw new StoreBusyError();
+      throw err;
+    } finally {
+      lite.pragma(`busy_timeout = ${Number(previous)}`);
+    }
   }
 
   /**

@@ -185,6 +185,8 @@ export interface OpenedDb {
   location: string;
   /** The change epoch reader (see changes.ts). */
   epoch: ChangeEpoch;
+  /** The embedded store's own handle (SQLite only), for the audit writer's batches (store/audit.ts). */
+  sqlite?: Database.Database;
 }
 
 export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string; poolMax?: number }): OpenedDb {
@@ -221,7 +223,7 @@ export function openDb(opts: { databaseUrl?: string | undefined; dataDir: string
   sqlite.pragma('foreign_keys = ON');
   // Several processes (the server and a CLI command) may use the file at once.
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file, epoch: sqliteEpoch(sqlite) };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file, epoch: sqliteEpoch(sqlite), sqlite };
 }
 
 /**

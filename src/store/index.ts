@@ -45,13 +45,14 @@ export class Store {
     readonly location: string,
     /** The change epoch (migration 003): what the request path's caches are checked against. */
     readonly epoch: ChangeEpoch,
+    sqlite?: Database.Database,
   ) {
     this.orgs = new Organizations(db);
     this.users = new Users(db);
     this.apiKeys = new ApiKeys(db);
     this.sources = new Sources(db);
     this.descriptions = new Descriptions(db);
-    this.audit = new AuditLog(db);
+    this.audit = new AuditLog(db, sqlite);
     this.settings = new Settings(db);
     this.oauth = new OAuthStore(db);
     this.sessions = new Sessions(db);
@@ -128,8 +129,8 @@ function applied({ error, results }: MigrationResultSet): string[] {
 }
 
 export function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Store {
-  const { db, dialect, location, epoch } = openDb(opts);
-  return new Store(db, dialect, location, epoch);
+  const { db, dialect, location, epoch, sqlite } = openDb(opts);
+  return new Store(db, dialect, location, epoch, sqlite);
 }
 
 export type { Dialect, Role } from './db.js';

@@ -2,14 +2,17 @@
  * The audit journal's replay (src/audit.ts), on both store dialects: entries a dead process journaled
  * are replayed exactly once however many were already stored and however often the replay runs; a torn
  * last line (the crash came mid-append, so that call was never answered) is skipped; a live process's
- * journal is left alone.
+ * journal is left alone. On the embedded store, a write lock held by another process delays the store
+ * batches without blocking (or losing) anything.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditWriter, hostTag, parseSegment } from '../../src/audit.js';
 import type { AuditEntry } from '../../src/store/audit.js';
+import { openStore } from '../../src/store/index.js';
 import { requireService } from '../helpers/services.js';
 import { storeDialects } from '../helpers/stores.js';
 
@@ -98,4 +101,35 @@ describe.each(storeDialects(pgUp, 'sequel_journal'))('journal replay, $name stor
       await cleanup();
     }
   }, 120_000);
+});
+
+describe('audit writer on the embedded store, another process holding the write lock', () => {
+  it('answers at once from the journal, stores nothing while locked, and everything once the lock is free', async () => {
+    const dir = tmp();
+    const store = openStore({ dataDir: dir });
+    // The other process: a second connection that takes SQLite's write lock and keeps it.
+    const other = new Database(path.join(dir, 'sequel.db'));
+    try {
+      await store.migrate();
+      const org = await store.orgs.create('busy-org');
+      const a = new AuditWriter(store, undefined, { durability: 'journal', journalDir: path.join(dir, 'journal'), delayMs: 1 });
+      other.exec('begin immediate');
+      // Calls of one turn share one journal write; each is answered once it is in the journal.
+      await Promise.all(Array.from({ length: 20 }, (_, i) => a.write(entry(org.id, i))));
+      const [segment] = fs.readdirSync(path.join(dir, 'journal'));
+      expect(parseSegment(fs.readFileSync(path.join(dir, 'journal', segment!), 'utf8'))).toHaveLength(20);
+      // Background store batches meet the lock and are retried, never waiting (the event loop keeps turning).
+      for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(other.prepare('select count(*) n from audit_log').get()).toEqual({ n: 0 });
+      other.exec('commit');
+      await a.flush();
+      expect((await store.audit.list({ orgId: org.id, limit: 100 })).map((e) => e.sql).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `select ${i}`).sort());
+      await a.close();
+      expect(fs.readdirSync(path.join(dir, 'journal'))).toEqual([]);
+    } finally {
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+      await store.close();
+    }
+  }, 60_000);
 });
