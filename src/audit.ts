@@ -17,6 +17,8 @@
  * loop) but is tried again shortly. A journal segment is deleted once every entry in it is stored. At start, segments left by a process that died are replayed into the
  * store and deleted. Every entry carries a random `entry_id`, unique in the store, so a replay never
  * writes an entry twice (the crash may come after the store write and before the segment's deletion).
+ * The id is a UUIDv7 (time first, then 74 random bits): new ids land at the end of the store's unique
+ * index instead of at random pages of it, which made each insert about three times as costly.
  *
  * `store`: the entry is written to the store before the answer (one transaction per tick).
  *
@@ -132,6 +134,8 @@ export class AuditWriter {
   private syncing: Promise<void> | undefined;
   private readonly started = Date.now();
   private closed = false;
+  /** A full store batch is to be written in the next turn. */
+  private fullBatchDue = false;
   /** Entries of this turn of the event loop waiting for their journal write (`interval`). */
   private turn: TurnBatch | undefined;
 
@@ -157,7 +161,7 @@ export class AuditWriter {
    * recorded nowhere.
    */
   write(entry: AuditEntry): Promise<void> {
-    const e: Entry = { ...entry, entry_id: entry.entry_id ?? randomUUID() };
+    const e: Entry = { ...entry, entry_id: entry.entry_id ?? entryId() };
     if (this.durability === 'journal' && this.fsync === 'interval' && !this.closed) {
       // The calls that end in this turn of the event loop share one journal write, made at its end
       // (setImmediate: after the I/O callbacks of this turn, before any new ones), and all wait for it.
@@ -193,9 +197,9 @@ export class AuditWriter {
       try {
         const segment = this.appendToJournal(turn.entries);
         for (const entry of turn.entries) this.queue.push({ entry, segment });
-        this.scheduleStoreFlush();
-        this.scheduleSync(segment);
         turn.settle(Promise.resolve());
+        this.scheduleSync(segment);
+        this.scheduleStoreFlush();
         return;
       } catch (err) {
         this.log.error('audit journal write failed; writing to the store before answering', { err, count: turn.entries.length });
@@ -305,7 +309,9 @@ export class AuditWriter {
    * answered already and still reach the store from memory; a failure is logged.
    */
   private syncNow(): Promise<void> {
-    if (this.syncing) return this.syncing.then(() => (this.dirty.size > 0 ? this.syncNow() : undefined));
+    // After the sync under way, check again: another caller may have started the next one first (over
+    // segments this caller waits for, e.g. one about to be closed), and that one must be waited for too.
+    if (this.syncing) return this.syncing.then(() => this.syncNow());
     if (this.syncTimer) {
       clearTimeout(this.syncTimer);
       this.syncTimer = undefined;
@@ -348,8 +354,16 @@ export class AuditWriter {
 
   private scheduleStoreFlush(): void {
     if (this.flushing) return;
-    if (this.queue.length >= this.maxBatch && this.retryMs === 0) void this.flushQueue(false).catch(() => undefined);
-    else this.timer ??= setTimeout(() => void this.flushQueue(false).catch(() => undefined), Math.max(this.delayMs, this.retryMs));
+    // A full batch goes in the next turn, not inside this one (its calls are answering).
+    if (this.queue.length >= this.maxBatch && this.retryMs === 0) {
+      if (!this.fullBatchDue) {
+        this.fullBatchDue = true;
+        setImmediate(() => {
+          this.fullBatchDue = false;
+          void this.flushQueue(false).catch(() => undefined);
+        });
+      }
+    } else this.timer ??= setTimeout(() => void this.flushQueue(false).catch(() => undefined), Math.max(this.delayMs, this.retryMs));
   }
 
   /**
@@ -478,6 +492,13 @@ function closeFd(seg: Segment): void {
   }
 }
 
+/** A UUIDv7: the time in milliseconds (48 bits), the version, then the random bits of a v4 UUID. */
+export function entryId(now = Date.now()): string {
+  const ts = now.toString(16).padStart(12, '0');
+  // randomUUID(): xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx; from index 15 on it is random but for the variant bits.
+  return `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${randomUUID().slice(15)}`;
+}
+
 export function hostTag(): string {
   return os.hostname().replace(/[^A-Za-z0-9.]/g, '_') || 'host';
 }
@@ -530,7 +551,7 @@ export function parseSegment(text: string, onBad: (line: number) => void = () =>
       at: String(r.at),
       org_id: String(r.org_id),
       user_id: str('user_id'),
-      credential_kind: r.credential_kind === 'oauth' ? 'oauth' : 'api_key',
+      credential_kind: r.credential_kind === 'oauth' || r.credential_kind === 'playground' ? r.credential_kind : 'api_key',
       credential_id: String(r.credential_id),
       credential_label: String(r.credential_label),
       source_id: str('source_id'),
@@ -541,6 +562,7 @@ export function parseSegment(text: string, onBad: (line: number) => void = () =>
       duration_ms: num('duration_ms') ?? 0,
       outcome: String(r.outcome),
       error: str('error'),
+      governance: str('governance'),
     });
   });
   return out;

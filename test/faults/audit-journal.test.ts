@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuditWriter, hostTag, parseSegment } from '../../src/audit.js';
+import { AuditWriter, entryId, hostTag, parseSegment } from '../../src/audit.js';
 import type { AuditEntry } from '../../src/store/audit.js';
 import { openStore } from '../../src/store/index.js';
 import { requireService } from '../helpers/services.js';
@@ -47,7 +47,22 @@ const entry = (orgId: string, i: number): AuditEntry => ({
 /** A pid no process has (above Linux's pid_max). */
 const DEAD_PID = 2 ** 22 + 17;
 
+describe('entry ids', () => {
+  it('are UUIDv7: unique, and ordered by time (new ones land at the end of the unique index)', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => entryId(1_800_000_000_000 + i));
+    expect(new Set(ids).size).toBe(1000);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
 describe('parseSegment', () => {
+  it('keeps every column of an entry, the governance note and a playground credential included', () => {
+    const e = { ...entry('o', 1), entry_id: 'g', credential_kind: 'playground' as const, governance: 'masked:1 column (hash), 3 values' };
+    expect(parseSegment(`${JSON.stringify(e)}\n`)).toEqual([e]);
+  });
+
+
   it('skips a torn last line and reports a corrupt middle one', () => {
     const good = JSON.stringify({ ...entry('o', 1), entry_id: 'a' });
     const bad: number[] = [];
