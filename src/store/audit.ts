@@ -73,6 +73,7 @@ export class StoreBusyError extends Error {
 
 export class AuditLog {
   private insertOne: Database.Statement | undefined;
+  private busyTimeout: { get: Database.Statement; none: Database.Statement; restore?: { ms: number; stmt: Database.Statement } } | undefined;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -127,15 +128,22 @@ export class AuditLog {
       lite.transaction(run).immediate();
       return;
     }
-    const previous = lite.pragma('busy_timeout', { simple: true }) as number;
-    lite.pragma('busy_timeout = 0');
+    // db.pragma() prepares its statement on every call; these are prepared once.
+    const busy = (this.busyTimeout ??= {
+      get: lite.prepare('pragma busy_timeout').pluck(),
+      none: lite.prepare('pragma busy_timeout = 0'),
+    });
+    const previous = Number(busy.get.get());
+    busy.none.run();
     try {
       lite.transaction(run).immediate();
     } catch (err) {
       if (String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY')) throw new StoreBusyError();
       throw err;
     } finally {
-      lite.pragma(`busy_timeout = ${Number(previous)}`);
+      const ms = Number.isFinite(previous) ? previous : 5000;
+      if (busy.restore?.ms !== ms) busy.restore = { ms, stmt: lite.prepare(`pragma busy_timeout = ${ms}`) };
+      busy.restore.stmt.run();
     }
   }
 
