@@ -5,9 +5,19 @@
 
 type Labels = Record<string, string>;
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
+function escapeLabel(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : value;
+}
+
+/** Called for every tool call: no sort, regex replacement or array for the usual one or two labels. */
 function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`).join(',');
+  const keys = Object.keys(labels);
+  if (keys.length > 1) keys.sort();
+  let out = '';
+  for (const k of keys) out += `${out ? ',' : ''}${k}="${escapeLabel(String(labels[k]))}"`;
+  return out;
 }
 
 class Counter {

@@ -5,7 +5,7 @@
  * Purpose-specific keys are derived with HKDF-SHA-256 (RFC 5869) so that the credential-encryption key,
  * the API-key HMAC key and the cookie keys never coincide.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, ValidationError } from './errors.js';
@@ -22,6 +22,8 @@ class RootKey {
   /** The fingerprint (see `ServerKeys.fingerprint`); its first 8 characters are the key id. */
   readonly fingerprint: string;
   readonly id: string;
+  /** The lookup keys as KeyObjects: an HMAC with a Buffer key imports the key again on every call (every request). */
+  private readonly hmacKeys = new Map<KeyPurpose, KeyObject>();
 
   constructor(private readonly root: Buffer) {
     if (root.length !== 32) throw new ValidationError('the server key must be 32 bytes');
@@ -34,6 +36,16 @@ class RootKey {
     if (!k) {
       k = Buffer.from(hkdfSync('sha256', this.root, Buffer.alloc(0), `sequel/${purpose}`, 32));
       this.derived.set(purpose, k);
+    }
+    return k;
+  }
+
+  /** The purpose key for HMAC lookups, imported once. */
+  hmacKey(purpose: KeyPurpose): KeyObject {
+    let k = this.hmacKeys.get(purpose);
+    if (!k) {
+      k = createSecretKey(this.key(purpose));
+      this.hmacKeys.set(purpose, k);
     }
     return k;
   }
@@ -90,7 +102,7 @@ export class ServerKeys {
 
   /** Keyed hash (HMAC-SHA-256, hex) for looking up API keys and tokens that are stored only as hashes. */
   hash(purpose: HashPurpose, value: string): string {
-    return createHmac('sha256', this.key(purpose)).update(value).digest('hex');
+    return createHmac('sha256', this.current.hmacKey(purpose)).update(value).digest('hex');
   }
 
   /**
@@ -99,7 +111,7 @@ export class ServerKeys {
    * them in bulk).
    */
   hashes(purpose: HashPurpose, value: string): Array<{ keyId: string; hash: string }> {
-    return [this.current, ...this.previous].map((k) => ({ keyId: k.id, hash: createHmac('sha256', k.key(purpose)).update(value).digest('hex') }));
+    return [this.current, ...this.previous].map((k) => ({ keyId: k.id, hash: createHmac('sha256', k.hmacKey(purpose)).update(value).digest('hex') }));
   }
 
   /**

@@ -51,6 +51,11 @@ export async function shutdownTracing(): Promise<void> {
 
 export type Attributes = Record<string, string | number | boolean>;
 
+/** Whether spans are being made: callers on the hot path skip building a span's name and attributes when not. */
+export function tracingEnabled(): boolean {
+  return tracer !== undefined;
+}
+
 /**
  * Runs `fn` inside a span named `name` when tracing is on (the span ends when `fn` settles; a thrown
  * error marks it failed with the error's code, not its message, which may quote a statement).

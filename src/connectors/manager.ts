@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { SourceRecord } from '../store/sources.js';
 import type { Catalog, ConnectionConfig, Connector, Engine } from './types.js';
-import { traced } from '../tracing.js';
+import { traced, tracingEnabled } from '../tracing.js';
 
 export type ConnectorCreator = (engine: Engine, config: ConnectionConfig) => Promise<Connector>;
 
@@ -132,7 +132,7 @@ export class ConnectorManager {
     entry.lastUsed = Date.now();
     try {
       const connector = await entry.connector;
-      const result = await traced(`db ${source.engine}`, { 'db.system': source.engine, 'sequel.source': source.name }, () => fn(connector));
+      const result = tracingEnabled() ? await traced(`db ${source.engine}`, { 'db.system': source.engine, 'sequel.source': source.name }, () => fn(connector)) : await fn(connector);
       this.record(source.id, undefined);
       return result;
     } catch (err) {

@@ -10,7 +10,7 @@ import type { ConnectorManager } from '../connectors/manager.js';
 import type { Catalog, CatalogColumn, CatalogTable } from '../connectors/types.js';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ToolError } from '../errors.js';
-import { traced } from '../tracing.js';
+import { traced, tracingEnabled } from '../tracing.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { EpochCache } from '../store/changes.js';
@@ -256,6 +256,7 @@ export class ToolContext {
    * error mapping. `work` returns the result and what the audit should record.
    */
   run(tool: string, work: (note: AuditNote) => Promise<CallToolResult>): Promise<CallToolResult> {
+    if (!tracingEnabled()) return this.runTraced(tool, work, undefined);
     return traced(`mcp.tool ${tool}`, { 'mcp.tool.name': tool, 'sequel.org_id': this.principal.orgId, 'sequel.credential_kind': this.principal.credential.kind }, (span) =>
       this.runTraced(tool, work, span),
     );

@@ -82,7 +82,7 @@ const MODERN_TAIL = ',"resultType":"complete"}';
  * (server identity, `resultType: complete`) spliced around the tool's result without re-serializing it.
  */
 export async function answer(call: FastCall, ctx: ToolContext, signal: AbortSignal): Promise<string> {
-  const result = JSON.stringify(await callTool(ctx, call.tool, call.args as Record<string, unknown>, signal));
+  const result = JSON.stringify(await callTool(ctx, call.tool, call.args as Record<string, unknown>, signal, true));
   const payload = call.era === 'modern' ? (result === '{}' ? `${MODERN_HEAD.slice(0, -1)}${MODERN_TAIL}` : MODERN_HEAD + result.slice(1, -1) + MODERN_TAIL) : result;
   return `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":${payload}}`;
 }

@@ -66,15 +66,21 @@ export function callTool<I extends z.ZodObject, O extends z.ZodObject>(
   def: ToolDef<I, O>,
   args: z.output<I>,
   signal: AbortSignal,
+  /** `args` is already what `def.input` parsed (the fast path validated them to classify the call). */
+  validated = false,
 ): Promise<CallToolResult> {
   return ctx.run(def.name, async (note) => {
     const raw = (args ?? {}) as Record<string, unknown>;
     // Unknown names first: `{"query": …}` for `{"sql": …}` is best answered "did you mean `sql`?", not
     // "`sql` is required".
     assertKnownArguments(def.name, raw, Object.keys(def.input.shape));
-    const parsed = def.input.safeParse(raw);
-    if (!parsed.success) throw new ToolError('INVALID_ARGUMENT', describeIssues(def.name, parsed.error.issues));
-    const out = await def.run(ctx, parsed.data, note, signal);
+    let input = raw as z.output<I>;
+    if (!validated) {
+      const parsed = def.input.safeParse(raw);
+      if (!parsed.success) throw new ToolError('INVALID_ARGUMENT', describeIssues(def.name, parsed.error.issues));
+      input = parsed.data;
+    }
+    const out = await def.run(ctx, input, note, signal);
     return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured as Record<string, unknown> };
   });
 }
