@@ -14,8 +14,8 @@
  *     next (group commit), so under load there is one fdatasync per batch, not per call.
  * The store is written off the request path in batches (every `delayMs`, 100 ms); on the embedded SQLite
  * store a batch never waits for another process's write lock (that wait would block this process's event
- * loop) but is tried again shortly. A journal segment is deleted once every entry in it is stored. At start, segments left by a process that died are replayed into the
- * store and deleted. Every entry carries a random `entry_id`, unique in the store, so a replay never
+ * loop) but is tried again shortly. A journal segment is deleted once every entry in it is stored. At
+ * start, segments left by a process that died are replayed into the store and deleted. Every entry carries a random `entry_id`, unique in the store, so a replay never
  * writes an entry twice (the crash may come after the store write and before the segment's deletion).
  * The id is a UUIDv7 (time first, then 74 random bits): new ids land at the end of the store's unique
  * index instead of at random pages of it, which made each insert about three times as costly.
@@ -401,6 +401,7 @@ export class AuditWriter {
     } catch (err) {
       if (err instanceof StoreBusyError) {
         this.queue.unshift(...batch);
+        this.shed();
         this.timer ??= setTimeout(() => void this.flushQueue(false).catch(() => undefined), BUSY_RETRY_MS + Math.random() * BUSY_RETRY_MS);
         return false;
       }
