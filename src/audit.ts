@@ -121,6 +121,8 @@ export class AuditWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<unknown> | undefined;
   private retryMs = 0;
+  /** When the store last became busy (locked by another process), until a batch is stored again. */
+  private busySince: number | undefined;
 
   /** Entries waiting for the next journal fsync (or, in store durability, the next store write). */
   private group: Waiter[] = [];
@@ -398,8 +400,17 @@ export class AuditWriter {
     try {
       await this.store.audit.insertMany(batch.map((q) => q.entry), { wait });
       this.retryMs = 0;
+      if (this.busySince !== undefined) {
+        this.log.info('audit store writable again', { busyMs: Date.now() - this.busySince });
+        this.busySince = undefined;
+      }
     } catch (err) {
       if (err instanceof StoreBusyError) {
+        // Said once per busy spell (another process holds the write lock): the operator sees it, the log does not flood.
+        if (this.busySince === undefined) {
+          this.busySince = Date.now();
+          this.log.warn('audit store write failed; retrying from the journal (the store is locked by another process)', { count: batch.length });
+        }
         this.queue.unshift(...batch);
         this.shed();
         this.timer ??= setTimeout(() => void this.flushQueue(false).catch(() => undefined), BUSY_RETRY_MS + Math.random() * BUSY_RETRY_MS);
@@ -453,12 +464,22 @@ export class AuditWriter {
       const pid = Number(m[2]);
       const file = path.join(this.journalDir, name);
       if (OPEN_HERE.has(file) || (pid !== process.pid && alive(pid))) continue;
-      const entries = parseSegment(await fs.promises.readFile(file, 'utf8'), (line) =>
-        this.log.warn('skipped an unreadable audit journal line', { file, line }),
-      );
+      // Several processes can recover at once (the workers of one `serve` starting together, or replicas
+      // on one data directory): a segment another one replayed and deleted meanwhile is done, not an
+      // error, and replaying one twice stores nothing twice (entry_id is unique).
+      let text: string;
+      try {
+        text = await fs.promises.readFile(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      const entries = parseSegment(text, (line) => this.log.warn('skipped an unreadable audit journal line', { file, line }));
       for (let i = 0; i < entries.length; i += 500) await this.store.audit.insertMany(entries.slice(i, i + 500));
       replayed += entries.length;
-      await fs.promises.unlink(file);
+      await fs.promises.unlink(file).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
     }
     if (replayed) this.log.info('audit journal replayed', { entries: replayed });
     return replayed;
@@ -507,11 +528,23 @@ export function hostTag(): string {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A killed process whose parent died too (the workers of a crashed `serve`) stays a zombie until init
+  // reaps it, and signal 0 still reaches a zombie: on Linux, its state in /proc says it is dead.
+  if (!HAS_PROC) return true;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch (err) {
+    // Gone between the two looks; anything else: assume it lives (its journal waits for the next start).
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }
+
+const HAS_PROC = fs.existsSync('/proc/self/stat');
 
 async function syncDir(dir: string): Promise<void> {
   let fh: fs.promises.FileHandle | undefined;

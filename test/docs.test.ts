@@ -26,7 +26,7 @@ function sqlBlock(label: string): string {
 
 let db: TempDatabase;
 let connector: Connector;
-const role = `reader_${Date.now().toString(36)}`;
+const role = `sequel_docs_reader_${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   if (!pgUp) return;

@@ -104,6 +104,15 @@ describe.each(storeDialects(pgUp, 'sequel_journal'))('journal replay, $name stor
       expect(await b.recover()).toBe(30);
       expect((await store.audit.list({ orgId: org.id, limit: 1000 })).length).toBe(30);
 
+      // Two processes recovering at once (the workers of one `serve` starting after a crash): neither fails
+      // on a segment the other replayed and deleted first, and nothing is stored twice.
+      for (let i = 0; i < 4; i++) fs.copyFileSync(path.join(live, segment!), path.join(crashed, `${hostTag()}-${DEAD_PID}-1-${i}.jsonl`));
+      const c = new AuditWriter(store, undefined, { durability: 'journal', journalDir: crashed });
+      const counts = await Promise.all([b.recover(), c.recover()]);
+      expect(counts[0] + counts[1]).toBeGreaterThanOrEqual(4 * 30);
+      expect(fs.readdirSync(crashed)).toEqual([]);
+      expect((await store.audit.list({ orgId: org.id, limit: 1000 })).length).toBe(30);
+
       // A journal whose process is alive (here: our parent) is not touched.
       const alive = path.join(crashed, `${hostTag()}-${process.ppid}-1-0.jsonl`);
       fs.copyFileSync(path.join(live, segment!), alive);

@@ -88,7 +88,9 @@ describe('SQLite store locked by another process mid-traffic', () => {
     const other = new Database(path.join(ts.dataDir, 'sequel.db'));
     other.exec('begin exclusive');
     const before = answers.length;
-    while (answers.length < before + 40) await new Promise((r) => setTimeout(r, 50));
+    // Held until the server has met the lock (its audit batches go every 100 ms) and 40 more calls were answered.
+    const metLock = () => ts.logs.some((l) => l.includes('audit store write failed; retrying from the journal'));
+    while (answers.length < before + 40 || !metLock()) await new Promise((r) => setTimeout(r, 50));
     other.exec('rollback');
     other.close();
     stop = true;

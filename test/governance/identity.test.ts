@@ -15,7 +15,7 @@ import { createTempMysqlDatabase, createTempPgDatabase, requireService, type Tem
 
 const pgUp = await requireService('postgres', 'per-person identity (PostgreSQL row-level security)');
 
-const prefix = `sqgov_${randomBytes(4).toString('hex')}`;
+const prefix = `sequel_gov_${randomBytes(4).toString('hex')}`;
 const ALICE = `${prefix}_alice`;
 const BOB = `${prefix}_bob`;
 

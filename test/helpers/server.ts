@@ -2,7 +2,7 @@
  * A real Sequel server for tests: in this process, on a free loopback port, with its own data directory
  * (and optionally a PostgreSQL store), logs captured so tests can check what was (not) written.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -162,6 +162,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** The direct children of a process (the workers of a `serve` primary), read from `ps`. */
+function childPids(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return (r.stdout ?? '')
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
 /**
  * The real server as its own process (`node dist/cli.js serve`), for what an in-process server cannot
  * show: a `kill -9`, a crash, a restart. Resolves once /readyz answers 200.
@@ -185,7 +195,19 @@ export async function spawnServer(opts: { dataDir: string; databaseUrl?: string;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const gone = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child.exitCode === null && child.signalCode === null) {
+      // A crash takes the worker processes (SEQUEL_WORKERS) down with the primary, as a container or host
+      // dying would: SIGKILL to the primary alone leaves its workers to exit on their own a moment later.
+      const workers = signal === 'SIGKILL' ? childPids(child.pid) : [];
+      child.kill(signal);
+      for (const pid of workers) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
     await exited;
   };
   // Generous: a loaded 2-core machine can take many seconds to start node and migrate.

@@ -59,7 +59,7 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
   let db: TempDatabase;
   let maxConnections: number;
   let reserved: number;
-  const role = `sizing_${suffix}`;
+  const role = `sequel_sizing_${suffix}`;
   const roleUrl = () => {
     const u = new URL(db.url);
     u.username = role;
@@ -154,7 +154,7 @@ describe.skipIf(!pgUp)('PostgreSQL', () => {
 describe.skipIf(!myUp)('MariaDB', () => {
   let db: TempDatabase;
   let maxConnections: number;
-  const user = `sz_${suffix}`;
+  const user = `sequel_sz_${suffix}`;
 
   beforeAll(async () => {
     db = await createTempMysqlDatabase('sequel_sizing');

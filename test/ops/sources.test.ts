@@ -130,7 +130,7 @@ describe('SQLite source', () => {
 
 describe.skipIf(!pgUp)('PostgreSQL source', () => {
   let db: TempDatabase;
-  const role = `dd_reader_${randomBytes(4).toString('hex')}`;
+  const role = `sequel_dd_reader_${randomBytes(4).toString('hex')}`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
   let admin: pg.Client;
 
@@ -217,7 +217,7 @@ describe.skipIf(!pgUp)('PostgreSQL source', () => {
 
 describe.skipIf(!myUp)('MariaDB source', () => {
   let db: TempDatabase;
-  const user = `dd_${randomBytes(4).toString('hex')}`;
+  const user = `sequel_dd_${randomBytes(4).toString('hex')}`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
 
   beforeAll(async () => {
