@@ -196,9 +196,11 @@ describe('sequel rotate-server-key', () => {
     expect(rotate.stdout).toContain(`current ${b.id}, previous ${a.id}`);
     expect(rotate.stdout).toContain('source credentials: 1 re-encrypted, 0 already under the current key');
     expect(rotate.stdout).toContain(`the store requires it from now on (it required ${a.id})`);
-    // Both API keys are still hashed under A (none moves before the rotation is complete: a replica
-    // without B would stop finding it) and are named, with the old key's id.
-    expect(rotate.stdout).toContain('API keys still hashed under an older server key: 2');
+    // The API keys are still hashed under A (none moves before the rotation is complete: a replica
+    // without B would stop finding it) and are named, with the old key's id. The key in use may already
+    // have moved when the command lists them (the replicas see the rotation complete and re-hash it at its
+    // next use, and queries run until the command exits); the unused one cannot have.
+    expect(rotate.stdout).toMatch(/API keys still hashed under an older server key: [12]\./);
     expect(rotate.stdout).toMatch(new RegExp(`not-used-during-rotation \\(${unused.slice(0, 10)}…\\)\\s+${a.id}`));
     for (const secret of [KEY_A, KEY_B, SOURCE_PASSWORD, unused, used]) expect(rotate.stdout).not.toContain(secret);
     await expectAnswers(r1, used, 'warehouse');
