@@ -99,6 +99,8 @@ interface TurnBatch {
 
 /** How soon a store batch is tried again after finding the SQLite store's write lock taken. */
 const BUSY_RETRY_MS = 5;
+/** A store busy this long (another process holding its write lock) is logged, once per spell. */
+const BUSY_WARN_MS = 1000;
 
 /** `<host>-<pid>-<start>-<seq>.jsonl`: the host and pid say whose it is, so a start replays only the dead's. */
 const SEGMENT = /^(.+)-(\d+)-(\d+)-(\d+)\.jsonl$/;
@@ -123,6 +125,7 @@ export class AuditWriter {
   private retryMs = 0;
   /** When the store last became busy (locked by another process), until a batch is stored again. */
   private busySince: number | undefined;
+  private busyWarned = false;
 
   /** Entries waiting for the next journal fsync (or, in store durability, the next store write). */
   private group: Waiter[] = [];
@@ -400,16 +403,18 @@ export class AuditWriter {
     try {
       await this.store.audit.insertMany(batch.map((q) => q.entry), { wait });
       this.retryMs = 0;
-      if (this.busySince !== undefined) {
-        this.log.info('audit store writable again', { busyMs: Date.now() - this.busySince });
-        this.busySince = undefined;
-      }
+      if (this.busyWarned) this.log.info('audit store writable again', { busyMs: Date.now() - (this.busySince ?? Date.now()) });
+      this.busySince = undefined;
+      this.busyWarned = false;
     } catch (err) {
       if (err instanceof StoreBusyError) {
-        // Said once per busy spell (another process holds the write lock): the operator sees it, the log does not flood.
-        if (this.busySince === undefined) {
-          this.busySince = Date.now();
-          this.log.warn('audit store write failed; retrying from the journal (the store is locked by another process)', { count: batch.length });
+        // Workers of one `serve` take the SQLite write lock in turn all the time (milliseconds): only a lock
+        // held for long (a backup tool, an admin's shell) is worth telling the operator, once per spell.
+        const now = Date.now();
+        this.busySince ??= now;
+        if (!this.busyWarned && now - this.busySince >= BUSY_WARN_MS) {
+          this.busyWarned = true;
+          this.log.warn('audit store write failed; retrying from the journal (the store is locked by another process)', { count: batch.length, busyMs: now - this.busySince });
         }
         this.queue.unshift(...batch);
         this.shed();
