@@ -2,7 +2,7 @@
  * A real Sequel server for tests: in this process, on a free loopback port, with its own data directory
  * (and optionally a PostgreSQL store), logs captured so tests can check what was (not) written.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -162,14 +162,24 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** The direct children of a process (the workers of a `serve` primary), read from `ps`. */
-function childPids(pid: number | undefined): number[] {
+/**
+ * The direct children of a process (the workers of a `serve` primary), from each process's parent in
+ * /proc/<pid>/stat; a dead child stays listed until its parent reaps it.
+ */
+export function childPids(pid: number | undefined): number[] {
   if (pid === undefined) return [];
-  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return (r.stdout ?? '')
-    .split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((n) => Number.isInteger(n) && n > 0);
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /**

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
+import { childPids, freePort, startTestServer, type TestServer } from '../helpers/server.js';
 import { createTempPgDatabase, requireService, type TempDatabase } from '../helpers/services.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../dist/cli.js');
@@ -226,19 +226,7 @@ describe('SEQUEL_WORKERS=2', () => {
 
   it('a worker that dies is replaced, and the other keeps serving meanwhile', async () => {
     const { key } = JSON.parse(await cli(env, 'keys', 'create', '--org', 'alpha', '--name', 'survivor', '--json')) as { key: string };
-    const children = () =>
-      fs
-        .readdirSync('/proc')
-        .filter((p) => /^\d+$/.test(p))
-        .filter((p) => {
-          try {
-            const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === server.pid;
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
+    const children = () => childPids(server.pid);
     const before = children();
     expect(before.length).toBe(2);
     process.kill(before[0]!, 'SIGKILL');
