@@ -18,7 +18,6 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -37,24 +36,13 @@ const ROOT = path.resolve(import.meta.dirname, '..');
  *   startServer: (env: NodeJS.ProcessEnv, workers: number) => Promise<{ pid: number, stop: () => Promise<void> }>,
  *   row: (measurement: string, sequel: string, baseline: string, ratio: string, target: string, met?: boolean) => void,
  *   figures: Record<string, unknown>,
+ *   freePort: () => Promise<number>,
  * }} ProxyContext
  */
 
 /** @returns {string | undefined} */
 function nginxPath() {
   return ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
-}
-
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = /** @type {net.AddressInfo} */ (s.address()).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -166,7 +154,7 @@ ${deployBlock(upstreams, port, pki)}
 
 /** @param {ProxyContext} ctx */
 export async function proxyBench(ctx) {
-  const { row, figures } = ctx;
+  const { row, figures, freePort } = ctx;
   const fmt = (/** @type {number} */ n, digits = 2) => n.toFixed(digits);
   const pct = (/** @type {number} */ a, /** @type {number} */ b) => `${fmt((100 * a) / b, 1)}%`;
   const bin = nginxPath();

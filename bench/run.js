@@ -421,7 +421,7 @@ async function main() {
       figures.workers = byWorkers;
     }
 
-    if (on('proxy')) await proxyBench({ pgUrl: PG_URL, dbUrl, sql: POINT, cli, load, startServer, row, figures });
+    if (on('proxy')) await proxyBench({ pgUrl: PG_URL, dbUrl, sql: POINT, cli, load, startServer, row, figures, freePort });
 
     if (PEERS) await peers(dbUrl, row, figures);
   } finally {
