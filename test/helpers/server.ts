@@ -10,12 +10,15 @@ import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createApiKey, type CreatedApiKey } from '../../src/auth/apiKeys.js';
 import { loadConfig } from '../../src/config.js';
+import { resumeSession, startSession } from '../../src/ops/account.js';
+import { createMember } from '../../src/ops/members.js';
 import { createLogger } from '../../src/log.js';
 import { ensureDefaults, openRuntime, type Runtime } from '../../src/runtime.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { addSource, type SourceInput } from '../../src/sources.js';
 import type { Organization } from '../../src/store/orgs.js';
 import type { SourceRecord } from '../../src/store/sources.js';
+import { csrfFor } from '../../src/web/session.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -278,4 +281,18 @@ export async function rawToolCall(
     body = null;
   }
   return { status: res.status, body };
+}
+
+/**
+ * A new member of an organization (made by the operator, as `sequel users create` does) signed in to the
+ * dashboard: the cookie its browser sends and the CSRF token its forms carry.
+ */
+export async function signedInMember(
+  ts: TestServer,
+  orgId: string,
+  input: { email: string; role: string; password?: string },
+): Promise<{ id: string; cookie: string; csrf: string }> {
+  const u = await createMember(ts.rt, { kind: 'operator', orgId }, { email: input.email, password: input.password ?? 'long enough passphrase', role: input.role });
+  const token = await startSession(ts.rt, u.id, 'test');
+  return { id: u.id, cookie: `sequel_session=${token}`, csrf: csrfFor(ts.rt, (await resumeSession(ts.rt, token))!) };
 }

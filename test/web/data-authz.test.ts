@@ -9,10 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resumeSession, startSession } from '../../src/ops/account.js';
-import { createMember } from '../../src/ops/members.js';
-import { csrfFor } from '../../src/web/session.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
 
 type Who = 'owner' | 'admin' | 'member' | 'outsider' | 'anonymous';
 
@@ -39,9 +36,7 @@ beforeAll(async () => {
     ['member', 'member', a.id],
     ['outsider', 'owner', b.id],
   ] as const) {
-    const u = await createMember(ts.rt, { kind: 'operator', orgId }, { email: `${who}@example.com`, password: 'long enough passphrase', role });
-    const token = await startSession(ts.rt, u.id, 'test');
-    sessions[who] = { cookie: `sequel_session=${token}`, csrf: csrfFor(ts.rt, (await resumeSession(ts.rt, token))!) };
+    sessions[who] = await signedInMember(ts, orgId, { email: `${who}@example.com`, role });
   }
 });
 afterAll(async () => {

@@ -13,12 +13,9 @@ import Database from 'better-sqlite3';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPolicyCommand } from '../../src/cliData.js';
-import { resumeSession, startSession } from '../../src/ops/account.js';
-import { createMember } from '../../src/ops/members.js';
 import { identityList, maskList, nameList } from '../../src/sources.js';
 import type { SourcePolicy } from '../../src/store/sources.js';
-import { csrfFor } from '../../src/web/session.js';
-import { connectClient, startTestServer, type TestServer } from '../helpers/server.js';
+import { connectClient, signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer;
 let dir: string;
@@ -43,9 +40,8 @@ beforeAll(async () => {
   const org = await ts.org('acme');
   orgId = org.id;
   sourceId = (await ts.source('acme', { name: 'shop', engine: 'sqlite', url: file })).id;
-  const owner = await createMember(ts.rt, { kind: 'operator', orgId }, { email: 'owner@acme.test', password: 'long enough passphrase', role: 'owner' });
-  const token = await startSession(ts.rt, owner.id, 'test');
-  session = { cookie: `sequel_session=${token}`, csrf: csrfFor(ts.rt, (await resumeSession(ts.rt, token))!) };
+  const owner = await signedInMember(ts, orgId, { email: 'owner@acme.test', role: 'owner' });
+  session = { cookie: owner.cookie, csrf: owner.csrf };
   client = await connectClient(ts.mcpUrl, (await ts.key('acme', { name: 'laptop', userId: owner.id })).key);
   policyUrl = `${ts.url}/app/acme/sources/${sourceId}/policy`;
   // What `sequel sources policy --allowed-schemas main,extra --hide-tables 'audit_*,main.archive'

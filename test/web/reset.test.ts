@@ -11,8 +11,7 @@ import { createMember } from '../../src/ops/members.js';
 import { createResetLink, INVALID_RESET_LINK, RESET_LINK_TTL_MS } from '../../src/ops/passwordReset.js';
 import type { Actor } from '../../src/ops/permissions.js';
 import { loggablePath } from '../../src/web/security.js';
-import { csrfFor } from '../../src/web/session.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PW = 'long enough passphrase';
 let ts: TestServer;
@@ -35,10 +34,9 @@ beforeAll(async () => {
     ['dave', 'admin', alpha],
     ['outsider', 'owner', beta],
   ] as const) {
-    const u = await createMember(ts.rt, org, { email: `${who}@example.com`, password: PW, role });
-    ids[who] = u.id;
-    const token = await startSession(ts.rt, u.id, 'test');
-    sessions[who] = { cookie: `sequel_session=${token}`, csrf: csrfFor(ts.rt, (await resumeSession(ts.rt, token))!) };
+    const m = await signedInMember(ts, org.orgId!, { email: `${who}@example.com`, role, password: PW });
+    ids[who] = m.id;
+    sessions[who] = { cookie: m.cookie, csrf: m.csrf };
   }
   // Carol is a member of alpha and an owner of beta.
   await ts.rt.store.users.addMembership(beta.orgId, ids.carol!, 'owner');
