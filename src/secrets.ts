@@ -115,6 +115,20 @@ export class ServerKeys {
   }
 
   /**
+   * Looks up something stored only as a keyed hash of `value`: under the current key, then — during a
+   * rotation — under each previous key in turn (what was stored before it keeps the old key's hash until
+   * it is used or expires). The first hit and the hash it was found under; undefined when none matches.
+   */
+  async findByHash<T>(purpose: HashPurpose, value: string, find: (hash: string) => Promise<T | null | undefined>): Promise<{ found: T; hash: string } | undefined> {
+    for (const k of [this.current, ...this.previous]) {
+      const hash = createHmac('sha256', k.hmacKey(purpose)).update(value).digest('hex');
+      const found = await find(hash);
+      if (found !== undefined && found !== null) return { found, hash };
+    }
+    return undefined;
+  }
+
+  /**
    * A short fingerprint of the current root key, kept in the store: a replica started with keys that do
    * not cover what the store holds refuses to run instead of failing to decrypt credentials one by one.
    */

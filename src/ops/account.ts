@@ -49,17 +49,10 @@ export async function startSession(deps: OpsDeps, userId: string, userAgent: str
 /** The live session a cookie names, renewed for idle expiry; undefined when it is unknown, expired or revoked. */
 export async function resumeSession(deps: OpsDeps, token: string, nowMs = Date.now()): Promise<Session | undefined> {
   if (!token || token.length > 100) return undefined;
-  let idHash = sessionHash(deps, token);
-  let row = await deps.store.sessions.find(idHash, new Date(nowMs).toISOString());
   // During a server-key rotation, a session started before it is stored under a previous key's hash.
-  for (const prev of deps.keys.rotating && !row ? deps.keys.hashes('sessions', `dashboard:${token}`).slice(1) : []) {
-    row = await deps.store.sessions.find(prev.hash, new Date(nowMs).toISOString());
-    if (row) {
-      idHash = prev.hash;
-      break;
-    }
-  }
-  if (!row) return undefined;
+  const hit = await deps.keys.findByHash('sessions', `dashboard:${token}`, (h) => deps.store.sessions.find(h, new Date(nowMs).toISOString()));
+  if (!hit) return undefined;
+  const { found: row, hash: idHash } = hit;
   const user = await deps.store.users.get(row.user_id);
   if (!user) return undefined;
   if (nowMs - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS) {

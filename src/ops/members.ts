@@ -89,12 +89,8 @@ export interface PendingInvitation {
 
 /** What the invitation link shows: nothing about the organization unless the token is live. */
 export async function lookupInvitation(deps: OpsDeps, token: string): Promise<PendingInvitation> {
-  let invitation: Awaited<ReturnType<typeof deps.store.invitations.pendingByHash>> = undefined;
   // Every key of the ring: an invitation sent before a server-key rotation is stored under the old key's hash.
-  for (const { hash } of token ? deps.keys.hashes('sessions', `invite:${token}`) : []) {
-    invitation = await deps.store.invitations.pendingByHash(hash);
-    if (invitation) break;
-  }
+  const invitation = token ? (await deps.keys.findByHash('sessions', `invite:${token}`, (h) => deps.store.invitations.pendingByHash(h)))?.found : undefined;
   const org = invitation && (await deps.store.orgs.get(invitation.org_id));
   if (!invitation || !org) throw new NotFoundError('This invitation link is not valid: it was used, revoked or has expired.');
   return { invitation, org, accountExists: !!(await deps.store.users.byEmail(invitation.email)) };

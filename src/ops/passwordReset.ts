@@ -96,12 +96,8 @@ export interface PendingReset {
  * when the person has left the organization it was made in (its admins no longer manage them).
  */
 export async function lookupResetLink(deps: OpsDeps, token: string): Promise<PendingReset> {
-  let link: Awaited<ReturnType<typeof deps.store.passwordResets.liveByHash>> = undefined;
   // Every key of the ring: a link made before a server-key rotation is stored under the old key's hash.
-  for (const { hash } of token && token.length <= 100 ? deps.keys.hashes('sessions', `reset:${token}`) : []) {
-    link = await deps.store.passwordResets.liveByHash(hash);
-    if (link) break;
-  }
+  const link = token && token.length <= 100 ? (await deps.keys.findByHash('sessions', `reset:${token}`, (h) => deps.store.passwordResets.liveByHash(h)))?.found : undefined;
   const user = link && (await deps.store.users.get(link.user_id));
   if (!link || !user || !(await deps.store.users.membership(link.org_id, user.id))) throw new NotFoundError(INVALID_RESET_LINK);
   return { link, user };

@@ -73,12 +73,7 @@ export class StoreAdapter implements Adapter {
    */
   private async existingKey(id: string): Promise<string> {
     if (!this.hashed || !this.deps.keys.rotating) return this.key(id);
-    const current = this.key(id);
-    if (await this.deps.store.oauth.findModel(this.model, current)) return current;
-    for (const { hash } of this.deps.keys.hashes('oauth-tokens', id).slice(1)) {
-      if (await this.deps.store.oauth.findModel(this.model, hash)) return hash;
-    }
-    return current;
+    return (await this.deps.keys.findByHash('oauth-tokens', id, (h) => this.deps.store.oauth.findModel(this.model, h)))?.hash ?? this.key(id);
   }
 
   /** Associated data for encrypted fields: binds a ciphertext to its row. */
@@ -131,14 +126,10 @@ export class StoreAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.deps.store.oauth.findModel(this.model, this.key(id));
-    if (row) return this.decode(row, id);
-    if (!this.hashed || !this.deps.keys.rotating) return undefined;
-    for (const { hash } of this.deps.keys.hashes('oauth-tokens', id).slice(1)) {
-      const old = await this.deps.store.oauth.findModel(this.model, hash);
-      if (old) return this.decode(old, id);
-    }
-    return undefined;
+    const row = this.hashed
+      ? (await this.deps.keys.findByHash('oauth-tokens', id, (h) => this.deps.store.oauth.findModel(this.model, h)))?.found
+      : await this.deps.store.oauth.findModel(this.model, id);
+    return row ? this.decode(row, id) : undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {

@@ -65,12 +65,8 @@ export class OAuthAccessTokenVerifier implements AccessTokenVerifier {
       }
       return cached.principal;
     }
-    let row = await this.store.oauth.findAccessToken(idHash);
     // During a server-key rotation, a token issued before it is stored under a previous key's hash.
-    for (const prev of this.keys.rotating && !row ? this.keys.hashes('oauth-tokens', token).slice(1) : []) {
-      row = await this.store.oauth.findAccessToken(prev.hash);
-      if (row) break;
-    }
+    const row = (await this.keys.findByHash('oauth-tokens', token, (h) => this.store.oauth.findAccessToken(h)))?.found;
     if (!row) throw invalid('not valid, expired or revoked');
     const t = JSON.parse(row.payload) as StoredAccessToken;
     if (typeof t.exp !== 'number' || t.exp * 1000 <= nowMs || (row.expires_at !== null && Date.parse(row.expires_at) <= nowMs)) throw invalid('expired');
