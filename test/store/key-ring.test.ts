@@ -9,6 +9,8 @@ import { adapterFactory } from '../../src/auth/oauth/adapter.js';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { silentLogger } from '../../src/log.js';
 import { resumeSession, startSession } from '../../src/ops/account.js';
+import { createMember, inviteMember, lookupInvitation } from '../../src/ops/members.js';
+import { createResetLink, INVALID_RESET_LINK, lookupResetLink } from '../../src/ops/passwordReset.js';
 import type { OpsDeps } from '../../src/ops/deps.js';
 import { rotateServerKey } from '../../src/ops/serverKey.js';
 import { ServerKeys } from '../../src/secrets.js';
@@ -126,6 +128,20 @@ describe.each(storeDialects(pgUp, 'sequel_keyring'))('a rotation on $name', (dia
     // Running it again changes nothing.
     const again = await rotateServerKey(deps(ring), { kind: 'operator' });
     expect(again.oauthSecrets).toEqual({ reencrypted: 0, alreadyCurrent: 2, changedMeanwhile: 0 });
+  });
+
+  it('invitation and password-reset links made under A are found during the rotation, not by B alone', async () => {
+    const org = await store.orgs.create('ring-links');
+    const operator = { kind: 'operator' as const, orgId: org.id };
+    const member = await createMember(deps(onlyA), operator, { email: 'links@example.com', password: 'long enough passphrase', role: 'member' });
+    const invite = await inviteMember(deps(onlyA), operator, { email: 'invited@example.com', role: 'member' });
+    const reset = await createResetLink(deps(onlyA), operator, member.id);
+
+    expect((await lookupInvitation(deps(ring), invite.token)).invitation.email).toBe('invited@example.com');
+    expect((await lookupResetLink(deps(ring), reset.token)).user.id).toBe(member.id);
+    // Under the current key alone the old hashes match nothing: the same answer as an unknown link.
+    await expect(lookupInvitation(deps(onlyB), invite.token)).rejects.toThrow(/not valid/);
+    await expect(lookupResetLink(deps(onlyB), reset.token)).rejects.toThrow(INVALID_RESET_LINK);
   });
 
   it('is for the operator only', async () => {
