@@ -46,6 +46,17 @@
   let installKey = null;
   /** @type {Promise<string> | null} */
   let provisioning = null;
+  // Bumped each time the dialog forgets its key, so a provisioning answer that arrives after the
+  // dialog closed is dropped instead of writing the key into a closed dialog.
+  let generation = 0;
+
+  /** @param {HTMLElement} dialog */
+  function forget(dialog) {
+    generation += 1;
+    installKey = null;
+    provisioning = null;
+    fill(dialog, null);
+  }
 
   /** @param {HTMLElement} scope @param {string | null} key */
   function fill(scope, key) {
@@ -78,6 +89,7 @@
     if (!provisioning) {
       const status = dialog.querySelector('[data-provision-status]');
       if (status) status.textContent = 'Creating a key named sequel_mcp…';
+      const asked = generation;
       provisioning = fetch(dialog.dataset.provisionUrl || '', {
         method: 'POST',
         headers: { 'x-csrf-token': dialog.dataset.csrf || '', accept: 'application/json' },
@@ -86,11 +98,13 @@
         .then(async (res) => {
           const body = await res.json();
           if (!res.ok) throw new Error(body.message || 'Could not create a key.');
+          if (asked !== generation) throw new Error('The dialog was closed.');
           installKey = String(body.key);
           if (status) status.textContent = '';
           return installKey;
         })
         .catch((err) => {
+          if (asked !== generation) throw err;
           provisioning = null;
           if (status) status.textContent = String(err.message || err);
           throw err;
@@ -112,7 +126,15 @@
     if (!panel) return;
     const chosen = /** @type {HTMLElement} */ (panel);
     if (chosen.dataset.needsKey === 'true') {
-      provision(dialog).then((key) => fill(chosen, key), () => fill(chosen, null));
+      const asked = generation;
+      provision(dialog).then(
+        (key) => {
+          if (asked === generation) fill(chosen, key);
+        },
+        () => {
+          if (asked === generation) fill(chosen, null);
+        },
+      );
     }
   }
 
@@ -136,6 +158,9 @@
       const dialog = closer.closest('dialog');
       if (dialog) {
         ev.preventDefault();
+        // The 'close' event fires in a later task; forget the key now, so it is gone the moment
+        // the dialog is.
+        if (dialog.hasAttribute('data-connect')) forget(dialog);
         dialog.close();
         return;
       }
@@ -171,13 +196,9 @@
     }
   });
 
-  // Closing the install dialog forgets the key: it is never shown again.
+  // Closing the install dialog any other way (Escape, a form) forgets the key too: it is never shown again.
   document.querySelectorAll('dialog[data-connect]').forEach((d) => {
-    d.addEventListener('close', () => {
-      installKey = null;
-      provisioning = null;
-      fill(/** @type {HTMLElement} */ (d), null);
-    });
+    d.addEventListener('close', () => forget(/** @type {HTMLElement} */ (d)));
   });
 
   // Escape closes open menus; a click outside closes them too.
