@@ -485,7 +485,10 @@ async function peers(dbUrl, row, figures) {
       continue;
     }
     const port = await freePort();
-    const child = spawn(peer.bin, peer.args(port), { env: { ...process.env, PATH: peerPath, ...peer.env }, stdio: 'ignore' });
+    // A group of its own: the npm bin is a wrapper that starts the real server as its child, which a
+    // signal to the wrapper alone would leave running (and loading the machine) after the bench.
+    const child = spawn(peer.bin, peer.args(port), { env: { ...process.env, PATH: peerPath, ...peer.env }, stdio: 'ignore', detached: true });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       for (let i = 0; i < 100; i++) {
         const up = await new Promise((resolve) => {
@@ -502,7 +505,12 @@ async function peers(dbUrl, row, figures) {
     } catch (err) {
       console.log(`  ${peer.name}: failed (${/** @type {Error} */ (err).message.slice(0, 200)})`);
     } finally {
-      child.kill('SIGTERM');
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await exited;
     }
   }
 }

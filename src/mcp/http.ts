@@ -144,6 +144,8 @@ function rpcError(status: number, code: number, message: string, headers: Record
 export class McpEndpoint {
   private readonly handler: McpHttpHandler;
   private inFlight = 0;
+  /** (Host, Origin) → '' when allowed, else the refusal's message (see hostRefusal). */
+  private readonly hostChecks = new Map<string, string>();
 
   constructor(private readonly opts: McpEndpointOptions) {
     this.handler = createMcpHandler(
@@ -199,9 +201,8 @@ export class McpEndpoint {
    */
   async handleNode(req: IncomingMessage, res: ServerResponse): Promise<number> {
     const o = this.opts;
-    const host = validateHostHeader(req.headers.host, o.allowedHosts ?? []);
-    const origin = host.ok ? validateOriginHeader(req.headers.origin, o.allowedOrigins ?? []) : host;
-    if (!origin.ok) return this.writeRefusal(res, json(403, { jsonrpc: '2.0', error: { code: -32000, message: origin.message }, id: null }));
+    const refusal = this.hostRefusal(req.headers.host, req.headers.origin);
+    if (refusal !== undefined) return this.writeRefusal(res, json(403, { jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }));
     if (Number(req.headers['content-length'] ?? '0') > o.maxBodyBytes) {
       return this.writeRefusal(res, rpcError(413, -32000, `Request body too large (limit ${o.maxBodyBytes} bytes).`));
     }
@@ -244,6 +245,23 @@ export class McpEndpoint {
     } finally {
       this.inFlight--;
     }
+  }
+
+  /**
+   * The SDK's Host and Origin checks (DNS rebinding), remembered per (Host, Origin) pair: a server sees a
+   * handful of pairs, and each check parses a URL. Refusals are remembered too; the map is bounded.
+   */
+  private hostRefusal(host: string | undefined, origin: string | undefined): string | undefined {
+    const key = `${host ?? '\u0000'}\u0000${origin ?? '\u0000'}`;
+    const known = this.hostChecks.get(key);
+    if (known !== undefined) return known || undefined;
+    const o = this.opts;
+    const h = validateHostHeader(host, o.allowedHosts ?? []);
+    const r = h.ok ? validateOriginHeader(origin, o.allowedOrigins ?? []) : h;
+    const refusal = r.ok ? '' : r.message;
+    if (this.hostChecks.size >= 256) this.hostChecks.clear();
+    this.hostChecks.set(key, refusal);
+    return refusal || undefined;
   }
 
   private async writeRefusal(res: ServerResponse, response: Response): Promise<number> {

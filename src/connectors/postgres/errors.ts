@@ -132,7 +132,9 @@ export function mapPgError(err: unknown, ctx: ErrorContext): unknown {
   if (isConnectionFailure(err)) return unavailable(err, ctx);
   if (!state || !(err instanceof Error)) return err;
   const e = err as Error & PgServerError;
-  let message = scrubParams(String(e.message), ctx.params);
+  // The statement cache's names (statement.ts) mean nothing to the caller: "prepared statement
+  // \"sequel_s12\" requires 2" reads as "the statement requires 2", as does the unnamed statement's "".
+  let message = scrubParams(String(e.message), ctx.params).replace(/prepared statement "(?:sequel_s\d+)?"/g, 'the statement');
   if (typeof e.position === 'string' && e.position) message += ` (at character ${e.position})`;
   if (typeof e.hint === 'string' && e.hint) message += `. Hint: ${scrubParams(e.hint, ctx.params)}`;
   message = redactSecrets(message, ctx.secrets);

@@ -28,7 +28,7 @@ import { ResultCollector } from '../results.js';
 import type { Catalog, ColumnMeta, ConnectionConfig, ExplainResult, JsonValue, QueryOptions, QueryResult } from '../types.js';
 import { readCatalog } from './catalog.js';
 import { isConnectionFailure, mapPgError, unavailable, type ErrorContext } from './errors.js';
-import { PgStatement } from './statement.js';
+import { isPreparedNameError, isStalePlanError, PgStatement } from './statement.js';
 import { PgTypeCache, type FieldInfo } from './typecache.js';
 import type { Converter } from './values.js';
 
@@ -181,6 +181,8 @@ class Call {
   broken = false;
   /** The server answered something of this call (before that, a dead connection can be retried). */
   started = false;
+  /** Parse every statement unnamed (a retry after a stale or missing prepared statement). */
+  unprepared = false;
   client: (pg.PoolClient & BackendKey) | undefined;
   private timers: NodeJS.Timeout[] = [];
   /**
@@ -294,6 +296,12 @@ export class PgSession {
   /** Aborted by close(): waiters for a pooled connection give up (pg-pool never answers them once ending). */
   private readonly closer = new AbortController();
   private serverVersion: number | undefined;
+  /**
+   * Reuse prepared statements per connection (statement.ts). Turned off for good when the server does not
+   * know a name this session prepared: a pooler in transaction mode (PgBouncer before 1.21) hands each
+   * transaction another server session.
+   */
+  private prepare = true;
 
   constructor(
     private readonly config: ConnectionConfig,
@@ -376,8 +384,10 @@ export class PgSession {
     // `SET TRANSACTION READ WRITE` ("must be called before any query").
     const begin = `BEGIN READ ONLY${opts.repeatableRead ? ' ISOLATION LEVEL REPEATABLE READ' : ''}; SELECT pg_catalog.set_config('statement_timeout', '${timeout}', true)`;
 
+    let unprepared = false;
     for (let attempt = 0; ; attempt++) {
       const call = new Call(this.settings.dsn, timeout, opts.signal);
+      call.unprepared = unprepared;
       this.calls.add(call);
       let client: pg.PoolClient | undefined;
       try {
@@ -406,6 +416,13 @@ export class PgSession {
           call.broken = true;
           continue;
         }
+        // A reused plan whose columns changed (a table altered under SELECT *), or a prepared name the
+        // server does not know: nothing of the statement ran; run it once more, parsed afresh.
+        if (!unprepared && !call.aborted && !call.closed && !call.deadlineHit && (isStalePlanError(err) || isPreparedNameError(err))) {
+          if (isPreparedNameError(err)) this.prepare = false;
+          unprepared = true;
+          continue;
+        }
         if (call.closed || (this.closing && !call.aborted)) throw this.closedError();
         // The server never answered before the deadline: it is unreachable, not slow.
         if (!call.started && call.deadlineHit) {
@@ -423,9 +440,9 @@ export class PgSession {
 
   /** Runs one statement, streaming rows into the caps. No guard here: see the class comment. */
   query(sql: string, params: readonly unknown[], options: QueryOptions, session: { discard?: boolean } = {}): Promise<QueryResult> {
-    const collector = new ResultCollector(options.maxRows, options.maxBytes);
+    // A collector per attempt: a retried call starts from no rows.
     return this.run({ timeoutMs: options.timeoutMs, signal: options.signal, params, selfManaged: true, discard: session.discard === true }, (client, call) =>
-      this.stream(client, call, sql, params, options.timeoutMs, collector, options.role),
+      this.stream(client, call, sql, params, options.timeoutMs, new ResultCollector(options.maxRows, options.maxBytes), options.role),
     );
   }
 
@@ -450,6 +467,7 @@ export class PgSession {
       role,
       fetchLimit: collector.fetchLimit,
       firstBatch: FIRST_BATCH,
+      prepare: this.prepare && !call.unprepared,
       // Size the next batch to what the byte cap can still take, so a wide table is not over-read.
       nextBatch: () => {
         const avg = Math.max(1, textBytes / Math.max(1, rows));
