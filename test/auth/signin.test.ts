@@ -41,7 +41,6 @@ async function signInForm(ts: TestServer): Promise<{ action: string; csrf: strin
   return { action: new URL(f.action, ts.url).href, csrf: f.csrf, cookie, browser };
 }
 
-const signedIn = (r: { status: number }) => r.status === 303;
 const evaluated = (r: { status: number }) => r.status === 401 || r.status === 303;
 
 describe('sign-in throttles (socket addresses)', () => {
