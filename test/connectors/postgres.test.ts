@@ -741,6 +741,33 @@ describe.skipIf(!pgUp)('postgres connector against the server', () => {
     await eventually(async () => (await running())[0]!.n === 0, 15_000, 'the statement to be gone');
   });
 
+  it('a call waiting for a pooled connection gives up when its request is aborted, and when the connector closes', async () => {
+    const c = new PostgresConnector(cfg({ poolMax: 1 }));
+    // Warm: the guard's view of the database is read, so the calls below wait for the pool alone.
+    await c.query('select 0', [], CAPS);
+    const marker = `sequel_wait_${Date.now()}`;
+    const busy = c.query(`/* ${marker} */ select count(*) from numbers a cross join numbers b`, [], { ...CAPS, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    await eventually(
+      async () => (await admin<{ n: number }>(db.url, "select count(*)::int as n from pg_stat_activity where state = 'active' and strpos(query, $1) > 0", [marker]))[0]!.n > 0,
+      15_000,
+      'the statement holding the only connection to start',
+    );
+    const abort = new AbortController();
+    const aborted = c.query('select 1', [], { ...CAPS, signal: abort.signal }).catch((e: unknown) => e);
+    const closed = c.query('select 2', [], CAPS).catch((e: unknown) => e);
+    // Both are queued for the pool's only connection before the abort.
+    const pool = (c as unknown as { session: { pool: { waitingCount: number } } }).session.pool;
+    await eventually(async () => pool.waitingCount === 2, 15_000, 'both calls to wait for the pool');
+    abort.abort();
+    const first = await aborted;
+    expect(isToolError(first) && first.code, String(first)).toBe('QUERY_TIMEOUT');
+    await c.close();
+    const second = await closed;
+    expect(isToolError(second) && second.code, String(second)).toBe('SOURCE_UNAVAILABLE');
+    const held = await busy;
+    expect(isToolError(held) && held.code, String(held)).toBe('SOURCE_UNAVAILABLE');
+  });
+
   it('the fixture checksum sees a change anywhere', async () => {
     const fx = await postgresFixture.create();
     try {

@@ -17,7 +17,6 @@
  * `PostgresConnector` (index.ts) puts the guard in front of this class. `PgSession` is exported so that a
  * test can show this layer refusing writes on its own; production code only reaches it through the guard.
  */
-import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
@@ -184,6 +183,8 @@ class Call {
   /** Parse every statement unnamed (a retry after a stale or missing prepared statement). */
   unprepared = false;
   client: (pg.PoolClient & BackendKey) | undefined;
+  /** While the call waits for a pooled connection: ends the wait (see PgSession.acquire). */
+  onWaitEnd: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
   /**
    * A cancel request was sent. The connection is then discarded after the call: a request still in
@@ -241,6 +242,7 @@ class Call {
   abort(): void {
     if (this.aborted || this.closed) return;
     this.aborted = true;
+    this.onWaitEnd?.();
     this.cancel();
   }
 
@@ -248,6 +250,7 @@ class Call {
   close(): void {
     if (this.aborted || this.closed) return;
     this.closed = true;
+    this.onWaitEnd?.();
     this.cancel();
   }
 
@@ -293,8 +296,6 @@ export class PgSession {
   private readonly ownsPool: boolean;
   private readonly calls = new Set<Call>();
   private closing: Promise<void> | undefined;
-  /** Aborted by close(): waiters for a pooled connection give up (pg-pool never answers them once ending). */
-  private readonly closer = new AbortController();
   private serverVersion: number | undefined;
   /**
    * Reuse prepared statements per connection (statement.ts). Turned off for good when the server does not
@@ -308,8 +309,6 @@ export class PgSession {
     opts: PgSessionOptions = {},
   ) {
     this.settings = pgSettings(config);
-    // Every call waiting for a pooled connection listens here; many at once are normal, not a leak.
-    setMaxListeners(0, this.closer.signal);
     this.ownsPool = !opts.pool;
     this.pool = opts.pool ?? new pg.Pool(this.settings.pool);
     // Idle clients that lose their connection are reported here (and dropped by the pool); an
@@ -329,29 +328,21 @@ export class PgSession {
     return new ToolError('SOURCE_UNAVAILABLE', `PostgreSQL at ${this.settings.target} is unavailable: this source's connections were closed (it was changed or the server is shutting down); retry.`);
   }
 
-  /** A pooled client, or a ToolError. Gives up when the call is aborted while waiting. */
+  /**
+   * A pooled client, or a ToolError. Gives up when the call is aborted or closed while waiting: the call
+   * already listens for both (its signal, and close() closing every call), so the wait adds no listener.
+   */
   private acquire(call: Call, ctx: ErrorContext): Promise<pg.PoolClient> {
     return new Promise((resolve, reject) => {
       let settled = false;
-      const onAbort = () => {
+      call.onWaitEnd = () => {
         if (settled) return;
         settled = true;
-        reject(new ToolError('QUERY_TIMEOUT', 'The query was cancelled before it started (the request was aborted).'));
+        reject(call.closed ? this.closedError() : new ToolError('QUERY_TIMEOUT', 'The query was cancelled before it started (the request was aborted).'));
       };
-      const onClose = () => {
-        if (settled) return;
-        settled = true;
-        reject(this.closedError());
-      };
-      const cleanup = () => {
-        call.signal?.removeEventListener('abort', onAbort);
-        this.closer.signal.removeEventListener('abort', onClose);
-      };
-      call.signal?.addEventListener('abort', onAbort, { once: true });
-      this.closer.signal.addEventListener('abort', onClose, { once: true });
       this.pool.connect().then(
         (client) => {
-          cleanup();
+          call.onWaitEnd = undefined;
           if (settled) client.release();
           else {
             settled = true;
@@ -359,7 +350,7 @@ export class PgSession {
           }
         },
         (err: unknown) => {
-          cleanup();
+          call.onWaitEnd = undefined;
           if (settled) return;
           settled = true;
           reject(this.closing ? this.closedError() : unavailable(err, ctx, this.config.connectTimeoutMs));
@@ -615,7 +606,7 @@ export class PgSession {
   /** Cancels in-flight calls and closes every connection. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.closer.abort();
+      // Waiters for a pooled connection give up too (pg-pool never answers them once ending).
       for (const call of this.calls) call.close();
       if (this.ownsPool) await this.pool.end();
     })();
