@@ -100,6 +100,9 @@ async function interleaved(concurrency, named) {
     for (let i = 0; i < named.length; i++) {
       const [name, measure] = /** @type {[string, () => Promise<any>]} */ (named[(i + r) % named.length]);
       runs[name]?.push(await measure());
+      // A moment for the previous load's aftermath (its connections closing, its process exiting) to pass
+      // before the next measurement starts; the next one's own warm-up is not meant to absorb it.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
   const key = concurrency > 1 ? (/** @type {{ rps: number, p50: number }} */ x) => -x.rps : (/** @type {{ rps: number, p50: number }} */ x) => x.p50;
