@@ -284,6 +284,31 @@ export async function rawToolCall(
 }
 
 /**
+ * A dashboard request as a member's browser sends it (`session` undefined: anonymous): the session
+ * cookie, and on a POST the form with the session's CSRF token, unless `csrf: false`.
+ */
+export async function dashboardRequest(
+  ts: TestServer,
+  session: { cookie: string; csrf: string } | undefined,
+  method: 'GET' | 'POST',
+  path: string,
+  form: Record<string, string> = {},
+  opts: { csrf?: boolean; origin?: string } = {},
+): Promise<{ status: number; body: string; location: string | null }> {
+  const headers: Record<string, string> = {};
+  if (session) headers.cookie = session.cookie;
+  if (opts.origin) headers.origin = opts.origin;
+  const init: RequestInit = { method, headers, redirect: 'manual' };
+  if (method === 'POST') {
+    const body = new URLSearchParams(form);
+    if (session && opts.csrf !== false) body.set('_csrf', session.csrf);
+    init.body = body;
+  }
+  const res = await fetch(`${ts.url}${path}`, init);
+  return { status: res.status, body: await res.text(), location: res.headers.get('location') };
+}
+
+/**
  * A new member of an organization (made by the operator, as `sequel users create` does) signed in to the
  * dashboard: the cookie its browser sends and the CSRF token its forms carry.
  */

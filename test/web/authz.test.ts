@@ -9,7 +9,7 @@ import { createKey } from '../../src/ops/keys.js';
 import { createMember, inviteMember } from '../../src/ops/members.js';
 import type { Actor } from '../../src/ops/permissions.js';
 import { csrfFor } from '../../src/web/session.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { dashboardRequest, startTestServer, type TestServer } from '../helpers/server.js';
 
 type Who = 'owner' | 'admin' | 'member' | 'outsider' | 'anonymous';
 
@@ -48,19 +48,7 @@ afterAll(async () => {
 });
 
 async function call(who: Who, method: 'GET' | 'POST', path: string, form: Record<string, string> = {}, opts: { csrf?: boolean; origin?: string } = {}) {
-  const s = sessions[who as Exclude<Who, 'anonymous'>];
-  const headers: Record<string, string> = {};
-  if (s) headers.cookie = s.cookie;
-  if (opts.origin) headers.origin = opts.origin;
-  const init: RequestInit = { method, headers, redirect: 'manual' };
-  if (method === 'POST') {
-    const body = new URLSearchParams(form);
-    if (s && opts.csrf !== false) body.set('_csrf', s.csrf);
-    init.body = body;
-  }
-  const res = await fetch(`${ts.url}${path}`, init);
-  await res.arrayBuffer();
-  return res.status;
+  return (await dashboardRequest(ts, sessions[who as Exclude<Who, 'anonymous'>], method, path, form, opts)).status;
 }
 
 /** A fresh key owned by a user of alpha, for each revocation attempt. */

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
+import { dashboardRequest, signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
 
 type Who = 'owner' | 'admin' | 'member' | 'outsider' | 'anonymous';
 
@@ -45,18 +45,7 @@ afterAll(async () => {
 });
 
 async function call(who: Who, method: 'GET' | 'POST', p: string, form: Record<string, string> = {}) {
-  const s = sessions[who as Exclude<Who, 'anonymous'>];
-  const headers: Record<string, string> = {};
-  if (s) headers.cookie = s.cookie;
-  const init: RequestInit = { method, headers, redirect: 'manual' };
-  if (method === 'POST') {
-    const body = new URLSearchParams(form);
-    if (s) body.set('_csrf', s.csrf);
-    init.body = body;
-  }
-  const res = await fetch(`${ts.url}${p}`, init);
-  await res.arrayBuffer();
-  return res.status;
+  return (await dashboardRequest(ts, sessions[who as Exclude<Who, 'anonymous'>], method, p, form)).status;
 }
 
 describe('data routes by role and organization', () => {

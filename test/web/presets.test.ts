@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPreset } from '../../src/ops/presets.js';
-import { rpc, signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
+import { dashboardRequest, rpc, signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
 
 type Who = 'owner' | 'member' | 'outsider';
 
@@ -42,13 +42,7 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(who: Who, method: 'GET' | 'POST', p: string, form: Record<string, string> = {}) {
-  const s = sessions[who]!;
-  const init: RequestInit = { method, headers: { cookie: s.cookie }, redirect: 'manual' };
-  if (method === 'POST') init.body = new URLSearchParams({ ...form, _csrf: s.csrf });
-  const res = await fetch(`${ts.url}${p}`, init);
-  return { status: res.status, body: await res.text(), location: res.headers.get('location') };
-}
+const call = (who: Who, method: 'GET' | 'POST', p: string, form: Record<string, string> = {}) => dashboardRequest(ts, sessions[who]!, method, p, form);
 
 const base = '/app/alpha/settings/presets';
 

@@ -11,7 +11,7 @@ import { createMember } from '../../src/ops/members.js';
 import { createResetLink, INVALID_RESET_LINK, RESET_LINK_TTL_MS } from '../../src/ops/passwordReset.js';
 import type { Actor } from '../../src/ops/permissions.js';
 import { loggablePath } from '../../src/web/security.js';
-import { signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
+import { dashboardRequest, signedInMember, startTestServer, type TestServer } from '../helpers/server.js';
 
 const PW = 'long enough passphrase';
 let ts: TestServer;
@@ -47,11 +47,8 @@ afterAll(async () => {
 
 /** A signed-in POST to a dashboard route (with the session's CSRF token unless told otherwise). */
 async function post(who: string, path: string, form: Record<string, string> = {}, opts: { csrf?: boolean } = {}) {
-  const s = sessions[who]!;
-  const body = new URLSearchParams(form);
-  if (opts.csrf !== false) body.set('_csrf', s.csrf);
-  const res = await fetch(`${ts.url}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: s.cookie }, body });
-  return { status: res.status, text: await res.text() };
+  const r = await dashboardRequest(ts, sessions[who]!, 'POST', path, form, opts);
+  return { status: r.status, text: r.body };
 }
 
 /** The link the Members page shows once, as the token. */
