@@ -16,16 +16,16 @@ import { isWorker, runPrimary, WorkerStartError } from './cluster.js';
 import { startServer, type RunningServer } from './server.js';
 import { OVERVIEW, helpFor } from './cliHelp.js';
 import { intOption, print, readStdin, required, table, UsageError } from './cliUtil.js';
-import { auditCommand, describeCommand, descriptionsCommand, setPolicyCommand, sourcesCommand } from './cliData.js';
+import { auditCommand, describeCommand, descriptionsCommand, operatorIn, setPolicyCommand, sourcesCommand } from './cliData.js';
 import { listAuthorizations, revokeAuthorization } from './ops/authorizations.js';
 import { createKey, listKeys, revokeKey, setKeyPreset } from './ops/keys.js';
 import { createPreset, getPreset, listPresets, removePreset, updatePreset, type PresetView } from './ops/presets.js';
 import { addExistingMember, changeRole, createMember, listMembers, memberByEmail, removeMember } from './ops/members.js';
-import { createOrg, listAllOrgs, orgBySlug, orgsOfPerson } from './ops/orgs.js';
+import { createOrg, listAllOrgs, orgsOfPerson } from './ops/orgs.js';
 import { createResetLink, RESET_PATH } from './ops/passwordReset.js';
 import { rotateServerKey, type RotationCounts, type RotationReport } from './ops/serverKey.js';
 import { generateServerKey } from './secrets.js';
-import type { Actor, OperatorActor } from './ops/permissions.js';
+import type { Actor } from './ops/permissions.js';
 import { identityList, maskList, nameList, type SourcePolicy } from './sources.js';
 
 
@@ -370,8 +370,7 @@ async function main(argv: string[]): Promise<void> {
           print(v, memberships, memberships.length ? table([['ORG', 'NAME', 'ROLE', 'SINCE'], ...memberships.map((m) => [m.org_slug, m.org_name, m.role, m.created_at])]) : `${user.email} belongs to no organization`);
           return;
         }
-        const org = await orgBySlug(rt, required(v, 'org'));
-        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
+        const { org, actor } = await operatorIn(rt, v);
         if (sub === 'create') {
           const email = rest[0];
           if (!email) throw new UsageError('users create needs an email');
@@ -435,10 +434,10 @@ async function main(argv: string[]): Promise<void> {
     case 'sources':
       if (sub === 'policy') {
         return withRuntime(config, async (rt) => {
-          const org = await orgBySlug(rt, required(v, 'org'));
+          const { org, actor } = await operatorIn(rt, v);
           const patch = governanceFlags(v);
           if (Object.keys(patch).length === 0) throw new UsageError('sources policy needs --allowed-schemas, --hide-tables, --hide-columns, --mask, --identity-roles or --identity-required');
-          const s = await setPolicyCommand(rt, { kind: 'operator', orgId: org.id }, org.slug, required(v, 'name'), patch);
+          const s = await setPolicyCommand(rt, actor, org.slug, required(v, 'name'), patch);
           const p = s.policy;
           print(
             v,
@@ -463,8 +462,7 @@ async function main(argv: string[]): Promise<void> {
       return withRuntime(config, (rt) => auditCommand(rt, v));
     case 'keys':
       return withRuntime(config, async (rt) => {
-        const org = await orgBySlug(rt, required(v, 'org'));
-        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
+        const { org, actor } = await operatorIn(rt, v);
         if (sub === 'create') {
           const name = required(v, 'name');
           // An explicit list that names nothing must never mean "every source".
@@ -522,8 +520,7 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'presets':
       return withRuntime(config, async (rt) => {
-        const org = await orgBySlug(rt, required(v, 'org'));
-        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
+        const { org, actor } = await operatorIn(rt, v);
         if (sub === 'list') {
           const list = await listPresets(rt, actor);
           print(
@@ -565,8 +562,7 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'authorizations':
       return withRuntime(config, async (rt) => {
-        const org = await orgBySlug(rt, required(v, 'org'));
-        const actor: OperatorActor = { kind: 'operator', orgId: org.id };
+        const { actor } = await operatorIn(rt, v);
         if (sub === 'list') {
           const list = await listAuthorizations(rt, actor);
           print(

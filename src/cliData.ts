@@ -9,6 +9,7 @@ import type { PrivilegeReport } from './connectors/privileges.js';
 import type { TlsMode } from './connectors/types.js';
 import { ValidationError } from './errors.js';
 import type { OpsActor } from './ops/access.js';
+import type { OperatorActor } from './ops/permissions.js';
 import { activityCsv, activityKeysMatching, activityUserByEmail, listActivity, type ActivityFilter } from './ops/activity.js';
 import { orgBySlug } from './ops/orgs.js';
 import { browseSchema, setDescription, updatePolicy, type BrowsedTable, type PolicyInput, type SchemaBrowse } from './ops/schema.js';
@@ -17,9 +18,10 @@ import type { Runtime } from './runtime.js';
 import type { SourceView } from './sources.js';
 import { intOption, parseSince, print, readStdin, required, table, UsageError, type Values } from './cliUtil.js';
 
-async function operator(rt: Runtime, v: Values): Promise<{ actor: OpsActor; slug: string }> {
+/** The organization `--org` names, and the operator acting in it (the CLI acts with the store's own authority). */
+export async function operatorIn(rt: Runtime, v: Values): Promise<{ org: Awaited<ReturnType<typeof orgBySlug>>; actor: OperatorActor }> {
   const org = await orgBySlug(rt, required(v, 'org'));
-  return { actor: { kind: 'operator', orgId: org.id }, slug: org.slug };
+  return { org, actor: { kind: 'operator', orgId: org.id } };
 }
 
 async function sourceByName(rt: Runtime, actor: OpsActor, slug: string, name: string): Promise<SourceSummary> {
@@ -75,7 +77,10 @@ function testLine(t: ConnectionTest): string {
 }
 
 export async function sourcesCommand(rt: Runtime, v: Values, sub: string | undefined, helpers: { urlFromFields: () => string }): Promise<void> {
-  const { actor, slug } = await operator(rt, v);
+  const {
+    actor,
+    org: { slug },
+  } = await operatorIn(rt, v);
   if (sub === 'add') {
     const form: SourceForm = {
       name: required(v, 'name'),
@@ -173,7 +178,10 @@ function findTable(browse: SchemaBrowse, ref: string): BrowsedTable & { schema: 
 }
 
 export async function describeCommand(rt: Runtime, v: Values, positionals: string[]): Promise<void> {
-  const { actor, slug } = await operator(rt, v);
+  const {
+    actor,
+    org: { slug },
+  } = await operatorIn(rt, v);
   if (positionals.length !== 1) throw new UsageError('describe takes the description as one argument (quote it; "" removes it)');
   const text = positionals[0]!;
   const s = await sourceByName(rt, actor, slug, required(v, 'source'));
@@ -242,7 +250,10 @@ function parseFile(text: string, file: string): DescriptionsFile {
 }
 
 export async function descriptionsCommand(rt: Runtime, v: Values, sub: string | undefined, rest: string[]): Promise<void> {
-  const { actor, slug } = await operator(rt, v);
+  const {
+    actor,
+    org: { slug },
+  } = await operatorIn(rt, v);
   const s = await sourceByName(rt, actor, slug, required(v, 'source'));
   if (sub === 'export') {
     const text = exportYaml(await browseSchema(rt, actor, s.id, { refresh: true }), slug);
@@ -299,7 +310,10 @@ export async function descriptionsCommand(rt: Runtime, v: Values, sub: string | 
 }
 
 export async function auditCommand(rt: Runtime, v: Values): Promise<void> {
-  const { actor, slug } = await operator(rt, v);
+  const {
+    actor,
+    org: { slug },
+  } = await operatorIn(rt, v);
   if (v.json && v.csv) throw new UsageError('choose one of --json and --csv');
   const filter: ActivityFilter = {};
   if (typeof v.source === 'string') filter.sourceId = (await sourceByName(rt, actor, slug, v.source)).id;
